@@ -1,0 +1,1 @@
+export const VERSION: string = "0.1.0";
