@@ -24,7 +24,7 @@ export type BulkItem = z.infer<typeof BulkItem>;
 
 /** Body of `POST /api/v1/bulk`: at least one item, idempotency keys unique within the request. */
 export const BulkRequest = z
-  .object({ items: z.array(BulkItem).min(1) })
+  .object({ items: z.array(BulkItem).min(1), idempotency_key: IdempotencyKey.nullish() })
   .superRefine(({ items }, ctx) => {
     const seen = new Set<string>();
     items.forEach((item, index) => {
