@@ -1,0 +1,194 @@
+import { AsyncResource } from 'node:async_hooks';
+import type { PrefactorHttpClient } from '../http/client.js';
+import { safeLog } from '../logger.js';
+import type { Logger } from '../logger.js';
+import type { FinishStatus } from '../models/index.js';
+import { assertOptionsObject, rejectUnknownKeys } from '../options.js';
+import type { DeliveryStats, InstanceRegistration, SpanEndEvent, SpanSink, SpanStartEvent } from '../sink.js';
+import { DELIVERY_OPTION_KEYS, resolveDeliveryOptions } from './options.js';
+import type { DeliveryOptions, ResolvedDeliveryOptions } from './options.js';
+import { Outbox } from './outbox.js';
+import { DeliveryCounters } from './stats.js';
+import { Worker } from './worker.js';
+
+export { DELIVERY_DEFAULTS, DELIVERY_OPTION_KEYS } from './options.js';
+export type { DeliveryOptions } from './options.js';
+
+export interface DeliverySinkOptions extends DeliveryOptions {
+  readonly client: PrefactorHttpClient;
+  readonly logger: Logger;
+}
+
+/**
+ * The engine's own async scope, made when the module loads (outside any user context): its timers
+ * and requests run in it, so they never carry a user's AsyncLocalStorage context (the worker never
+ * becomes the parent of a user span, nor keeps a user's frames alive).
+ */
+const ENGINE_SCOPE = new AsyncResource('prefactor-trace.delivery');
+const detach = (fn: () => void): void => {
+  ENGINE_SCOPE.runInAsyncScope(fn);
+};
+
+interface FlushWaiter {
+  readonly seq: number;
+  readonly resolve: (delivered: boolean) => void;
+}
+
+/**
+ * The delivery engine behind a `SpanSink`: the tracer's calls enqueue operations in O(1) and return;
+ * a background worker batches, orders, retries and counts them (see `outbox.ts` and `worker.ts`).
+ */
+export class DeliverySink implements SpanSink {
+  readonly #logger: Logger;
+  readonly #options: ResolvedDeliveryOptions;
+  readonly #counters: DeliveryCounters;
+  readonly #outbox: Outbox;
+  readonly #worker: Worker;
+  /** Waiting flushes, oldest (lowest seq) first. */
+  #waiters: FlushWaiter[] = [];
+  #shutdown: Promise<boolean> | undefined;
+
+  constructor(client: PrefactorHttpClient, logger: Logger, options: ResolvedDeliveryOptions) {
+    this.#logger = logger;
+    this.#options = options;
+    this.#counters = new DeliveryCounters(logger, detach);
+    this.#outbox = new Outbox(this.#counters, options.maxQueueSize, options.maxQueueBytes);
+    this.#worker = new Worker(client, logger, options, this.#outbox, this.#counters, detach);
+    this.#worker.onSettled = () => this.#settle();
+  }
+
+  #unexpected(where: string, error: unknown): void {
+    safeLog(this.#logger, 'error', `Unexpected failure in the delivery engine (${where}): ${String((error as Error)?.stack ?? error)}`);
+  }
+
+  registerInstance(instance: InstanceRegistration): void {
+    try {
+      let payload: string | undefined;
+      try {
+        payload = JSON.stringify({
+          id: instance.id,
+          agent_id: instance.agentId,
+          agent_version: instance.agentVersion,
+          agent_schema_version: instance.agentSchemaVersion,
+          environment_id: instance.environmentId,
+          purpose: instance.purpose,
+        });
+      } catch (error) {
+        safeLog(this.#logger, 'error', `Could not serialise the registration of agent instance ${instance.id}: ${String(error)}`);
+      }
+      this.#outbox.registerInstance(instance, payload);
+      this.#worker.notify();
+    } catch (error) {
+      this.#unexpected('registerInstance', error);
+    }
+  }
+
+  startInstance(instanceId: string, timestamp: string): void {
+    try {
+      this.#outbox.startInstance(instanceId, timestamp);
+      this.#worker.notify();
+    } catch (error) {
+      this.#unexpected('startInstance', error);
+    }
+  }
+
+  finishInstance(instanceId: string, status: FinishStatus, timestamp: string): void {
+    try {
+      this.#outbox.finishInstance(instanceId, status, timestamp);
+      this.#worker.notify();
+    } catch (error) {
+      this.#unexpected('finishInstance', error);
+    }
+  }
+
+  spanStarted(span: SpanStartEvent): void {
+    try {
+      this.#outbox.spanStarted(span);
+      this.#worker.notify();
+    } catch (error) {
+      this.#unexpected('spanStarted', error);
+    }
+  }
+
+  spanEnded(span: SpanEndEvent): void {
+    try {
+      this.#outbox.spanEnded(span);
+      this.#worker.notify();
+    } catch (error) {
+      this.#unexpected('spanEnded', error);
+    }
+  }
+
+  setTerminateHandler(handler: (instanceId: string, reason: string) => void): void {
+    this.#worker.onTerminate = handler;
+  }
+
+  stats(): DeliveryStats {
+    return this.#counters.snapshot();
+  }
+
+  /** Resolves the waiters whose operations are all resolved. */
+  #settle(): void {
+    const oldest = this.#outbox.oldestSeq;
+    while (this.#waiters.length > 0 && this.#waiters[0]!.seq < oldest) this.#waiters.shift()!.resolve(true);
+  }
+
+  flush(timeoutMs: number = this.#options.shutdownTimeoutMs): Promise<boolean> {
+    try {
+      const seq = this.#outbox.lastSeq;
+      if (this.#outbox.oldestSeq > seq) {
+        this.#counters.reportStorms();
+        return Promise.resolve(true);
+      }
+      return new Promise<boolean>((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
+        const waiter: FlushWaiter = {
+          seq,
+          resolve: (delivered) => {
+            clearTimeout(timer);
+            this.#waiters = this.#waiters.filter((w) => w !== waiter);
+            this.#counters.reportStorms();
+            resolve(delivered);
+          },
+        };
+        this.#waiters.push(waiter);
+        detach(() => {
+          timer = setTimeout(() => waiter.resolve(false), timeoutMs).unref();
+        });
+        this.#worker.hurry();
+      });
+    } catch (error) {
+      /* c8 ignore next 3 */
+      this.#unexpected('flush', error);
+      return Promise.resolve(false);
+    }
+  }
+
+  shutdown(timeoutMs: number = this.#options.shutdownTimeoutMs): Promise<boolean> {
+    this.#shutdown ??= this.#doShutdown(timeoutMs);
+    return this.#shutdown;
+  }
+
+  async #doShutdown(timeoutMs: number): Promise<boolean> {
+    this.#outbox.closed = true;
+    const delivered = await this.flush(timeoutMs);
+    try {
+      this.#worker.stop();
+      if (!delivered) this.#outbox.dropAll('shutdown_timeout');
+      this.#counters.reportStorms();
+      this.#settle();
+    } catch (error) {
+      /* c8 ignore next 2 */
+      this.#unexpected('shutdown', error);
+    }
+    return delivered;
+  }
+}
+
+/** Validates the options (throws `PrefactorConfigError`) and returns a sink that delivers in the background. */
+export function createDeliverySink(options: DeliverySinkOptions): DeliverySink {
+  assertOptionsObject('delivery', options);
+  const { client, logger, ...rest } = options;
+  rejectUnknownKeys('the delivery engine', rest, DELIVERY_OPTION_KEYS);
+  return new DeliverySink(client, logger, resolveDeliveryOptions(rest));
+}

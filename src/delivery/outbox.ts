@@ -1,0 +1,319 @@
+import { nanoid } from 'nanoid';
+import type { DropReason, InstanceRegistration, SpanEndEvent, SpanStartEvent } from '../sink.js';
+import {
+  CREATE,
+  DONE,
+  DROPPED,
+  IN_FLIGHT,
+  INSTANCE_FINISH,
+  InstanceState,
+  Operation,
+  QUEUED,
+  REGISTER,
+  SPAN_FINISH,
+  START,
+} from './operations.js';
+import type { DeliveryCounters } from './stats.js';
+
+/** How many dropped span ids are remembered, so their finishes and children are dropped too. */
+const DROPPED_SPANS_KEPT = 10_000;
+
+/**
+ * The queue of operations, in enqueue order (which is causal order), with their dependencies.
+ *
+ * Every operation depends on at most one earlier operation (`dep`): a start on its register; a
+ * create on its parent's create, or else on its instance's register/start; a span finish on its
+ * create. An instance finish also waits until no other operation of its instance is held. An
+ * operation may leave when its dependency is confirmed or sits earlier in the same bulk batch. Held
+ * operations stay linked until confirmed or dropped, so the list head is the oldest unresolved one.
+ */
+export class Outbox {
+  #head: Operation | undefined;
+  #tail: Operation | undefined;
+  #seq = 0;
+  /** Linked operations (queued and in flight): what `maxQueueSize` bounds. */
+  #held = 0;
+  /** Linked operations waiting (not in flight). */
+  queuedEntries = 0;
+  /** Creates not yet confirmed, by span id: for coalescing and for their dependants. */
+  readonly #spans = new Map<string, Operation>();
+  readonly #instances = new Map<string, InstanceState>();
+  readonly #droppedSpans = new Set<string>();
+  #needsCascade = false;
+  readonly #counters: DeliveryCounters;
+  readonly #maxQueueSize: number;
+  readonly #maxQueueBytes: number;
+  /** Set once shutdown began: new operations count `after_shutdown`. */
+  closed = false;
+
+  constructor(counters: DeliveryCounters, maxQueueSize: number, maxQueueBytes: number) {
+    this.#counters = counters;
+    this.#maxQueueSize = maxQueueSize;
+    this.#maxQueueBytes = maxQueueBytes;
+  }
+
+  /** Sequence number of the last operation received. */
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
+  /** Sequence number of the oldest operation not yet resolved (Infinity when none). */
+  get oldestSeq(): number {
+    return this.#head === undefined ? Number.POSITIVE_INFINITY : this.#head.seq;
+  }
+
+  /** Operations linked now. */
+  get held(): number {
+    return this.#held;
+  }
+
+  get head(): Operation | undefined {
+    return this.#head;
+  }
+
+  /** Counts an operation that did not get in. */
+  #refuse(reason: DropReason, weight = 1): void {
+    this.#counters.drop(reason, weight);
+  }
+
+  #admit(bytes: number): boolean {
+    return this.#held < this.#maxQueueSize && this.#counters.bytesHeld + bytes <= this.#maxQueueBytes;
+  }
+
+  #link(op: Operation, instance: InstanceState | undefined, countsForInstance: boolean): void {
+    op.instance = instance;
+    if (instance !== undefined && countsForInstance) instance.held++;
+    op.prev = this.#tail;
+    if (this.#tail === undefined) this.#head = op;
+    else this.#tail.next = op;
+    this.#tail = op;
+    this.#held++;
+    this.queuedEntries++;
+    this.#counters.queued++;
+    this.#counters.bytesHeld += op.bytes;
+  }
+
+  #rememberDroppedSpan(id: string): void {
+    if (this.#droppedSpans.size >= DROPPED_SPANS_KEPT) {
+      const oldest = this.#droppedSpans.values().next().value as string;
+      this.#droppedSpans.delete(oldest);
+    }
+    this.#droppedSpans.add(id);
+  }
+
+  /** The unconfirmed register/start an operation of this instance must follow. */
+  static #after(instance: InstanceState | undefined): Operation | undefined {
+    return instance?.head;
+  }
+
+  registerInstance(registration: InstanceRegistration, payload: string | undefined): void {
+    this.#counters.enqueued++;
+    const seq = ++this.#seq;
+    if (this.closed) return this.#refuse('after_shutdown');
+    const instance = new InstanceState();
+    this.#instances.set(registration.id, instance);
+    if (payload === undefined || !this.#admit(payload.length)) {
+      instance.dropped = true;
+      return this.#refuse(payload === undefined ? 'serialization' : 'queue_overflow');
+    }
+    const op = new Operation(REGISTER, seq, registration.id, registration.id, '');
+    op.payload = payload;
+    op.bytes = payload.length;
+    instance.head = op;
+    this.#link(op, instance, true);
+  }
+
+  startInstance(instanceId: string, timestamp: string): void {
+    this.#counters.enqueued++;
+    const seq = ++this.#seq;
+    if (this.closed) return this.#refuse('after_shutdown');
+    const instance = this.#instances.get(instanceId);
+    if (instance?.dropped) return this.#refuse('dependency_dropped');
+    if (!this.#admit(0)) return this.#refuse('queue_overflow');
+    const op = new Operation(START, seq, instanceId, instanceId, timestamp);
+    op.dep = Outbox.#after(instance);
+    if (instance !== undefined) instance.head = op;
+    this.#link(op, instance, true);
+  }
+
+  finishInstance(instanceId: string, status: string, timestamp: string): void {
+    this.#counters.enqueued++;
+    const seq = ++this.#seq;
+    if (this.closed) return this.#refuse('after_shutdown');
+    const instance = this.#instances.get(instanceId);
+    // Nothing of the instance follows its finish: forget it (its operations keep their reference).
+    this.#instances.delete(instanceId);
+    if (instance?.dropped) return this.#refuse('dependency_dropped');
+    if (!this.#admit(0)) return this.#refuse('queue_overflow');
+    const op = new Operation(INSTANCE_FINISH, seq, instanceId, instanceId, timestamp);
+    op.status = status;
+    op.dep = Outbox.#after(instance);
+    this.#link(op, instance, false);
+  }
+
+  spanStarted(span: SpanStartEvent): void {
+    this.#counters.enqueued++;
+    const seq = ++this.#seq;
+    if (this.closed) return this.#refuse('after_shutdown');
+    const instance = this.#instances.get(span.instanceId);
+    const dep = span.parentId === undefined ? undefined : this.#spans.get(span.parentId);
+    const parentDropped = span.parentId !== undefined && dep === undefined && this.#droppedSpans.has(span.parentId);
+    if (instance?.dropped || parentDropped) {
+      this.#rememberDroppedSpan(span.id);
+      return this.#refuse('dependency_dropped');
+    }
+    const payload = span.payloadJson;
+    if (typeof payload !== 'string') {
+      this.#rememberDroppedSpan(span.id);
+      return this.#refuse('serialization');
+    }
+    if (!this.#admit(payload.length)) {
+      this.#rememberDroppedSpan(span.id);
+      return this.#refuse('queue_overflow');
+    }
+    const op = new Operation(CREATE, seq, span.id, span.instanceId, span.startedAt);
+    op.parentId = span.parentId;
+    op.schemaName = span.schemaName;
+    op.payload = payload;
+    op.bytes = payload.length;
+    op.dep = dep ?? Outbox.#after(instance);
+    this.#spans.set(span.id, op);
+    this.#link(op, instance, true);
+  }
+
+  spanEnded(span: SpanEndEvent): void {
+    this.#counters.enqueued++;
+    const seq = ++this.#seq;
+    if (this.closed) return this.#refuse('after_shutdown');
+    const create = this.#spans.get(span.id);
+    if (create === undefined && this.#droppedSpans.has(span.id)) return this.#refuse('dependency_dropped');
+    const result = span.resultPayloadJson;
+    if (result !== undefined && typeof result !== 'string') return this.#refuse('serialization');
+    const bytes = result === undefined ? 0 : result.length;
+    if (create !== undefined && create.state === QUEUED && create.attempts === 0) {
+      // Coalesce: never sent, so its idempotency key was never used with another body. No new
+      // entry: only the result's bytes must fit.
+      if (this.#counters.bytesHeld + bytes > this.#maxQueueBytes) return this.#refuse('queue_overflow');
+      create.status = span.status;
+      create.finishedAt = span.finishedAt;
+      create.result = result;
+      create.bytes += bytes;
+      create.weight = 2;
+      this.#counters.bytesHeld += bytes;
+      this.#counters.queued++;
+      this.#counters.coalesced++;
+      return;
+    }
+    if (!this.#admit(bytes)) return this.#refuse('queue_overflow');
+    const op = new Operation(SPAN_FINISH, seq, span.id, span.instanceId, span.finishedAt);
+    op.status = span.status;
+    op.result = result;
+    op.bytes = bytes;
+    op.dep = create;
+    this.#link(op, create?.instance ?? this.#instances.get(span.instanceId), true);
+  }
+
+  /**
+   * Whether `op` may leave now in batch number `stamp`: its dependency is confirmed, or (when
+   * `inBatch`) was taken earlier into the same batch; an instance finish also needs every other
+   * operation of its instance confirmed or in this batch.
+   */
+  eligible(op: Operation, stamp: number, inBatch: boolean): boolean {
+    const dep = op.dep;
+    if (dep !== undefined && dep.state !== DONE && !(inBatch && dep.state === IN_FLIGHT && dep.stamp === stamp)) return false;
+    if (op.kind === INSTANCE_FINISH && op.instance !== undefined) {
+      const instance = op.instance;
+      const inThisBatch = inBatch && instance.stamp === stamp ? instance.inBatch : 0;
+      return instance.held - inThisBatch === 0;
+    }
+    return true;
+  }
+
+  /** Marks `op` as taken into batch `stamp`. */
+  take(op: Operation, stamp: number): void {
+    op.state = IN_FLIGHT;
+    op.stamp = stamp;
+    if (op.key === '') op.key = nanoid();
+    if (op.attempts > 0) this.#counters.retried += op.weight;
+    op.attempts++;
+    this.queuedEntries--;
+    this.#counters.queued -= op.weight;
+    this.#counters.inFlight += op.weight;
+    const instance = op.instance;
+    if (instance !== undefined && op.kind !== INSTANCE_FINISH) {
+      if (instance.stamp !== stamp) {
+        instance.stamp = stamp;
+        instance.inBatch = 0;
+      }
+      instance.inBatch++;
+    }
+  }
+
+  /** Puts an in-flight operation back in the queue, at its place. */
+  requeue(op: Operation): void {
+    if (op.state !== IN_FLIGHT) return;
+    op.state = QUEUED;
+    this.queuedEntries++;
+    this.#counters.inFlight -= op.weight;
+    this.#counters.queued += op.weight;
+  }
+
+  #unlink(op: Operation): void {
+    if (op.prev === undefined) this.#head = op.next;
+    else op.prev.next = op.next;
+    if (op.next === undefined) this.#tail = op.prev;
+    else op.next.prev = op.prev;
+    op.prev = undefined;
+    op.next = undefined;
+    this.#held--;
+    this.#counters.bytesHeld -= op.bytes;
+    if (op.state === QUEUED) {
+      this.queuedEntries--;
+      this.#counters.queued -= op.weight;
+    } else this.#counters.inFlight -= op.weight;
+    if (op.instance !== undefined && op.kind !== INSTANCE_FINISH) op.instance.held--;
+    if (op.kind === CREATE && this.#spans.get(op.id) === op) this.#spans.delete(op.id);
+  }
+
+  /** The API confirmed `op` (an in-flight operation). */
+  confirm(op: Operation): void {
+    if (op.state !== IN_FLIGHT) return;
+    this.#unlink(op);
+    op.state = DONE;
+    this.#counters.sent += op.weight;
+    if (op.instance?.head === op) op.instance.head = undefined;
+    op.release();
+    op.instance = undefined;
+  }
+
+  /** Gives `op` up; its queued dependants follow at the next `cascade()`. */
+  drop(op: Operation, reason: DropReason): void {
+    if (op.state === DONE || op.state === DROPPED) return;
+    this.#unlink(op);
+    op.state = DROPPED;
+    this.#counters.drop(reason, op.weight);
+    if (op.kind === CREATE) this.#rememberDroppedSpan(op.id);
+    if ((op.kind === REGISTER || op.kind === START) && op.instance !== undefined) op.instance.dropped = true;
+    op.release();
+    op.instance = undefined;
+    this.#needsCascade = true;
+  }
+
+  /** Drops every queued operation whose dependency was dropped (one pass: dependencies point back). */
+  cascade(): void {
+    if (!this.#needsCascade) return;
+    this.#needsCascade = false;
+    for (let op = this.#head; op !== undefined; ) {
+      const next = op.next;
+      if (op.state === QUEUED && op.dep?.state === DROPPED) this.drop(op, 'dependency_dropped');
+      op = next;
+    }
+    this.#needsCascade = false;
+  }
+
+  /** Drops everything held (shutdown deadline). */
+  dropAll(reason: DropReason): void {
+    while (this.#head !== undefined) this.drop(this.#head, reason);
+    this.#needsCascade = false;
+  }
+}

@@ -1,0 +1,97 @@
+import { currentFrame } from './context.js';
+import type { Instance } from './instance.js';
+import type { SpanType } from './span-types.js';
+import { NOOP_SPAN, type Span } from './span.js';
+import { Tracer } from './tracer.js';
+import type { TracerOptions } from './tracer-options.js';
+
+// On globalThis, like the context: two copies of the package share the global tracer.
+const TRACER_KEY = Symbol.for('prefactor-trace.tracer');
+type GlobalWithTracer = typeof globalThis & { [TRACER_KEY]?: Tracer };
+const holder = globalThis as GlobalWithTracer;
+
+let warnedNoTracer = false;
+
+/**
+ * Creates a tracer and makes it the global one, used by the module-level `withSpan`, `traced`,
+ * `currentSpan` and `currentInstance`. Throws a `PrefactorConfigError` for bad options. A second
+ * call replaces the global tracer (shut the first one down yourself).
+ */
+export function init(options?: TracerOptions): Tracer {
+  const tracer = new Tracer(options);
+  holder[TRACER_KEY] = tracer;
+  return tracer;
+}
+
+/** The global tracer made by `init()`, or `undefined`. */
+export function getTracer(): Tracer | undefined {
+  return holder[TRACER_KEY];
+}
+
+/** The tracer of the current context, else the global one. */
+function activeTracer(): Tracer | undefined {
+  return (currentFrame()?.tracer as Tracer | undefined) ?? holder[TRACER_KEY];
+}
+
+function untraced<T>(fn: (span: Span) => T): T {
+  if (!warnedNoTracer) {
+    warnedNoTracer = true;
+    process.emitWarning('prefactor-trace: withSpan() was called before init(); the call runs untraced. Call init() first, or use tracer.withSpan().', {
+      code: 'PREFACTOR_NO_TRACER',
+    });
+  }
+  return fn(NOOP_SPAN);
+}
+
+/**
+ * `tracer.withSpan` on the tracer of the current context, else the global one (`init()`); with no
+ * tracer at all, runs `fn` untraced and warns once.
+ */
+export function withSpan<Params, Result, T>(spanType: SpanType<Params, Result>, payload: NoInfer<Params>, fn: (span: Span<Result>) => T): T;
+export function withSpan<T>(name: string, payload: unknown, fn: (span: Span) => T): T;
+export function withSpan<T>(name: string, fn: (span: Span) => T): T;
+export function withSpan<T>(spanType: SpanType | string, payload: unknown, fn?: (span: Span) => T): T {
+  const tracer = activeTracer();
+  if (tracer === undefined) return untraced(fn ?? (payload as (span: Span) => T));
+  return tracer.withSpan(spanType as string, payload, fn!);
+}
+
+/** Options of `traced`. */
+export interface TracedOptions<Params, Args extends unknown[]> {
+  /**
+   * Makes the span's payload from the call's arguments.
+   * @default (...args) => ({ args })
+   */
+  readonly payload?: (...args: Args) => Params;
+}
+
+/**
+ * `fn` wrapped so that every call runs in a span of `spanType` (see `withSpan`), with the payload
+ * made by `options.payload` from the arguments. The tracer is looked up at each call.
+ */
+export function traced<Params, Result, Args extends unknown[], T>(
+  spanType: SpanType<Params, Result> | string,
+  fn: (this: unknown, ...args: Args) => T,
+  options: TracedOptions<Params, Args> = {},
+): (...args: Args) => T {
+  const makePayload = options.payload;
+  return function (this: unknown, ...args: Args): T {
+    let payload: unknown;
+    try {
+      payload = makePayload === undefined ? { args } : makePayload(...args);
+    } catch (error) {
+      payload = { _prefactor_error: `payload() threw: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    return withSpan(spanType as string, payload, () => fn.apply(this, args));
+  };
+}
+
+/** The span open in the current context (any tracer's), or `undefined`. Never throws. */
+export function currentSpan(): Span | undefined {
+  return currentFrame()?.span as Span | undefined;
+}
+
+/** The agent instance of the current context (any tracer's), or `undefined`. Never throws. */
+export function currentInstance(): Instance | undefined {
+  return currentFrame()?.instance as Instance | undefined;
+}

@@ -1,0 +1,100 @@
+import type { FinishStatus } from './models/index.js';
+import { OUTCOME_OK, isAbortError, settle, type Outcome, type Settleable } from './result.js';
+
+/** What an instance reports its finish to (the tracer's recorder). */
+export interface InstanceOwner {
+  /** Called exactly once per instance. */
+  instanceFinished(instance: Instance, status: FinishStatus): void;
+}
+
+/**
+ * Raised through `instance.signal` when the Prefactor API terminates the instance (the
+ * killswitch). Its `name` is `'AbortError'`, so code that lets it propagate out of `withSpan` or
+ * `withInstance` ends them as `cancelled`.
+ */
+export class InstanceTerminatedError extends Error {
+  /** Stable machine-readable code. */
+  readonly code = 'ERR_PREFACTOR_TERMINATED';
+  /** The reason the API gave. */
+  readonly reason: string;
+  readonly instanceId: string;
+
+  constructor(instanceId: string, reason: string) {
+    super(`Agent instance ${instanceId} was terminated through Prefactor: ${reason}. Stop the agent's work.`);
+    this.name = 'AbortError';
+    this.instanceId = instanceId;
+    this.reason = reason;
+  }
+}
+
+// Module-private access to an instance's state, for the recorder (assigned in the class's static block).
+/** Counts a span opening in the instance; `false` when the instance has already finished. */
+export let instanceSpanOpened: (instance: Instance) => boolean;
+/** Counts a span ending; finishes the instance when its callback is done and this was the last span. */
+export let instanceSpanClosed: (instance: Instance) => void;
+/** Whether the instance has finished (its finish event was sent). */
+export let isInstanceFinished: (instance: Instance) => boolean;
+/** Finishes the instance now, whatever is still open (the default instance at shutdown). */
+export let finishInstance: (instance: Instance, status: FinishStatus) => void;
+/** Aborts the instance's signal; `false` when it was already terminated or has finished. */
+export let terminateInstance: (instance: Instance, reason: string) => boolean;
+
+/**
+ * An agent instance: one run of the agent. `withInstance` passes it to its callback;
+ * `currentInstance()` returns it inside. Watch `signal` to stop when the instance is terminated.
+ */
+export class Instance implements Settleable {
+  /** The instance's id (sent as `id` on register); `''` when not traced. */
+  readonly id: string;
+  /** Aborts, with an `InstanceTerminatedError` as its reason, when the API terminates the instance. */
+  readonly signal: AbortSignal;
+  #owner: InstanceOwner | undefined;
+  #controller = new AbortController();
+  #openSpans = 0;
+  // Set once the callback is done; the finish waits until the spans still open have ended.
+  #status: FinishStatus | undefined;
+  #finished = false;
+
+  /** @internal Made by the tracer. */
+  constructor(owner: InstanceOwner | undefined, id: string) {
+    this.#owner = owner;
+    this.id = id;
+    this.signal = this.#controller.signal;
+  }
+
+  /** @internal How the callback of `withInstance` ended. */
+  [settle](outcome: Outcome, value: unknown): void {
+    if (this.#status !== undefined) return;
+    this.#status =
+      this.signal.aborted || (outcome !== OUTCOME_OK && isAbortError(value)) ? 'cancelled' : outcome === OUTCOME_OK ? 'complete' : 'failed';
+    if (this.#openSpans === 0) this.#finish(this.#status);
+  }
+
+  static {
+    instanceSpanOpened = (instance) => {
+      if (instance.#finished) return false;
+      instance.#openSpans++;
+      return true;
+    };
+    instanceSpanClosed = (instance) => {
+      if (--instance.#openSpans === 0 && instance.#status !== undefined && !instance.#finished) instance.#finish(instance.#status);
+    };
+    isInstanceFinished = (instance) => instance.#finished;
+    finishInstance = (instance, status) => {
+      if (!instance.#finished) instance.#finish(status);
+    };
+    terminateInstance = (instance, reason) => {
+      if (instance.signal.aborted || instance.#finished) return false;
+      instance.#controller.abort(new InstanceTerminatedError(instance.id, reason));
+      return true;
+    };
+  }
+
+  #finish(status: FinishStatus): void {
+    this.#finished = true;
+    this.#owner?.instanceFinished(this, status);
+  }
+}
+
+/** The handle of an untraced `withInstance` (disabled tracer, after shutdown): its signal never aborts. */
+export const NOOP_INSTANCE: Instance = new Instance(undefined, '');

@@ -1,0 +1,255 @@
+import { createHash } from 'node:crypto';
+import { IdSource } from './id-source.js';
+import { isPrefactorId, partitionOf, randomPartition } from './ids.js';
+import { Instance, finishInstance, isInstanceFinished, instanceSpanClosed, instanceSpanOpened, terminateInstance } from './instance.js';
+import { safeLog, type Logger } from './logger.js';
+import type { AgentSchemaVersionForRegister, FinishStatus } from './models/index.js';
+import { UNSERIALIZABLE_JSON, serializePayload } from './serialize.js';
+import type { SpanSink } from './sink.js';
+import { PayloadValidationError, describeIssues, type SpanType } from './span-types.js';
+import { Span, isoTime, type SpanOwner } from './span.js';
+import type { ResolvedTracerOptions } from './tracer-options.js';
+
+const VALIDATE_OFF = 0;
+const VALIDATE_WARN = 1;
+const VALIDATE_THROW = 2;
+
+/** The tracer's own counters, merged into `tracer.stats()`. */
+export interface TracerCounters {
+  /** Spans opened (traced). */
+  readonly spansStarted: number;
+  /** Spans ended. */
+  readonly spansEnded: number;
+  /** Agent instances registered (the default one included). */
+  readonly instancesStarted: number;
+  /** Agent instances finished. */
+  readonly instancesFinished: number;
+  /** Payloads and results that did not match their span type's schema. */
+  readonly payloadValidationFailures: number;
+  /** Payloads that could not be serialised at all (sent as a placeholder). */
+  readonly serializationFailures: number;
+  /** Spans run untraced because their instance had already finished (e.g. a timer firing later). */
+  readonly spansAfterInstanceFinished: number;
+  /** Failures inside the tracer or thrown by the sink, the logger or `onTerminate`, each logged. */
+  readonly telemetryErrors: number;
+}
+
+/**
+ * The tracer's engine room, shared by its spans and instances: turns span and instance lifecycles
+ * into sink events, counts everything, and keeps every failure away from user code.
+ */
+export class Recorder implements SpanOwner {
+  // Plain fields: they are bumped on the hot path.
+  spansStarted = 0;
+  spansEnded = 0;
+  instancesStarted = 0;
+  instancesFinished = 0;
+  payloadValidationFailures = 0;
+  serializationFailures = 0;
+  spansAfterInstanceFinished = 0;
+  telemetryErrors = 0;
+  /** Spans dropped because they started or ended after shutdown. */
+  droppedAfterShutdown = 0;
+  readonly sink: SpanSink;
+  readonly logger: Logger;
+  readonly #options: ResolvedTracerOptions;
+  readonly #validate: number;
+  readonly #ids: IdSource;
+  /** Instances registered and not finished, by id: the killswitch looks them up. */
+  readonly #live = new Map<string, Instance>();
+  readonly #instanceOwner = { instanceFinished: (instance: Instance, status: FinishStatus) => this.#instanceFinished(instance, status) };
+  #defaultInstance: Instance | undefined;
+  #schemaVersion: AgentSchemaVersionForRegister | undefined;
+
+  constructor(options: ResolvedTracerOptions, sink: SpanSink) {
+    this.#options = options;
+    this.sink = sink;
+    this.logger = options.logger;
+    this.#validate = options.validatePayloads === 'off' ? VALIDATE_OFF : options.validatePayloads === 'warn' ? VALIDATE_WARN : VALIDATE_THROW;
+    this.#ids = new IdSource(isPrefactorId(options.agentId) ? partitionOf(options.agentId) : randomPartition());
+    this.#call('setTerminateHandler', () => sink.setTerminateHandler?.((instanceId, reason) => this.terminate(instanceId, reason)));
+  }
+
+  /** Registers and starts a new instance. */
+  startInstance(id: string | undefined, purpose: string | undefined): Instance {
+    const instance = new Instance(this.#instanceOwner, id ?? this.#ids.next(Date.now()));
+    this.#live.set(instance.id, instance);
+    this.instancesStarted++;
+    this.#call('registerInstance', () =>
+      this.sink.registerInstance({
+        id: instance.id,
+        agentId: this.#options.agentId,
+        agentVersion: this.#options.agentVersion,
+        agentSchemaVersion: this.#agentSchemaVersion(),
+        environmentId: this.#options.environmentId,
+        purpose,
+      }),
+    );
+    this.#call('startInstance', () => this.sink.startInstance(instance.id, isoTime(Date.now())));
+    return instance;
+  }
+
+  /** The instance of spans started outside any instance: registered on first use. */
+  defaultInstance(): Instance {
+    return (this.#defaultInstance ??= this.startInstance(undefined, undefined));
+  }
+
+  /** Finishes the default instance (at shutdown); its spans still open are dropped when they end. */
+  finishDefaultInstance(): void {
+    if (this.#defaultInstance !== undefined) finishInstance(this.#defaultInstance, 'complete');
+  }
+
+  /**
+   * Opens a span: validates and snapshots the payload, tells the sink. `undefined` when the
+   * instance has already finished (the caller runs `fn` untraced). Throws only a
+   * `PayloadValidationError`, with `validatePayloads: 'throw'`.
+   */
+  startSpan(type: SpanType | undefined, name: string, payload: unknown, instance: Instance, parentId: string | undefined): Span | undefined {
+    if (this.#validate !== VALIDATE_OFF && type?.params !== undefined) this.#checkParams(type, payload);
+    if (!instanceSpanOpened(instance)) {
+      this.spansAfterInstanceFinished++;
+      safeLog(this.logger, 'warn', 'A span started after its agent instance finished; it runs untraced', { spanType: name, instanceId: instance.id });
+      return undefined;
+    }
+    const payloadJson = serializePayload(payload);
+    if (payloadJson === UNSERIALIZABLE_JSON) this.#unserializable(name);
+    const now = Date.now();
+    const id = this.#ids.next(now);
+    const instanceId = instance.id;
+    this.spansStarted++;
+    try {
+      this.sink.spanStarted({ id, instanceId, parentId, schemaName: name, payloadJson, startedAt: isoTime(now) });
+    } catch (error) {
+      this.failed('the sink\'s spanStarted()', error);
+    }
+    return new Span(this, id, instanceId, instance, parentId, name, type);
+  }
+
+  endSpan(span: Span, instance: unknown, type: SpanType | undefined, status: FinishStatus, result: unknown, isError: boolean): void {
+    try {
+      if (isInstanceFinished(instance as Instance)) {
+        // The default instance was finished by shutdown() while this span was open.
+        this.droppedAfterShutdown++;
+        return;
+      }
+      let resultJson: string | undefined;
+      if (result !== undefined) {
+        if (!isError && this.#validate !== VALIDATE_OFF && type?.result !== undefined) result = this.#parseResult(type, result);
+        resultJson = serializePayload(result);
+        if (resultJson === UNSERIALIZABLE_JSON) this.#unserializable(span.name);
+      }
+      this.spansEnded++;
+      this.sink.spanEnded({ id: span.id, instanceId: span.instanceId, status, resultPayloadJson: resultJson, finishedAt: isoTime(Date.now()) });
+    } catch (error) {
+      this.failed('ending a span', error);
+    }
+    instanceSpanClosed(instance as Instance);
+  }
+
+  misuse(message: string, details: Record<string, unknown>): void {
+    safeLog(this.logger, 'warn', message, details);
+  }
+
+  /** The killswitch: aborts the instance's signal and calls `onTerminate`, once per instance. */
+  terminate(instanceId: string, reason: string): void {
+    const instance = this.#live.get(instanceId);
+    if (instance === undefined || !terminateInstance(instance, reason)) return;
+    safeLog(this.logger, 'info', `Agent instance ${instanceId} was terminated through Prefactor: ${reason}`);
+    const onTerminate = this.#options.onTerminate;
+    if (onTerminate !== undefined) this.#call('onTerminate', () => onTerminate(instanceId, reason));
+  }
+
+  /** Counts and logs a failure that telemetry keeps away from user code. */
+  failed(where: string, error: unknown): void {
+    this.telemetryErrors++;
+    safeLog(this.logger, 'error', `prefactor-trace failed in ${where}; tracing goes on: ${describe(error)}`);
+  }
+
+  counters(): TracerCounters {
+    return {
+      spansStarted: this.spansStarted,
+      spansEnded: this.spansEnded,
+      instancesStarted: this.instancesStarted,
+      instancesFinished: this.instancesFinished,
+      payloadValidationFailures: this.payloadValidationFailures,
+      serializationFailures: this.serializationFailures,
+      spansAfterInstanceFinished: this.spansAfterInstanceFinished,
+      telemetryErrors: this.telemetryErrors,
+    };
+  }
+
+  #instanceFinished(instance: Instance, status: FinishStatus): void {
+    this.#live.delete(instance.id);
+    this.instancesFinished++;
+    this.#call('finishInstance', () => this.sink.finishInstance(instance.id, status, isoTime(Date.now())));
+  }
+
+  #checkParams(type: SpanType, payload: unknown): void {
+    let issues: string;
+    try {
+      const parsed = type.params!.safeParse(payload);
+      if (parsed.success) return;
+      if (this.#validate === VALIDATE_THROW) throw new PayloadValidationError(type.name, parsed.error.issues);
+      issues = describeIssues(parsed.error.issues);
+    } catch (error) {
+      if (error instanceof PayloadValidationError) {
+        this.payloadValidationFailures++;
+        throw error;
+      }
+      issues = `the schema threw: ${describe(error)}`;
+    }
+    this.payloadValidationFailures++;
+    safeLog(this.logger, 'warn', `The payload of span type "${type.name}" does not match its params schema; it is sent as is`, { issues });
+  }
+
+  /** The result as the result schema parses it; the raw result (reported) when it does not match. */
+  #parseResult(type: SpanType, result: unknown): unknown {
+    let issues: string;
+    try {
+      const parsed = type.result!.safeParse(result);
+      if (parsed.success) return parsed.data;
+      issues = describeIssues(parsed.error.issues);
+    } catch (error) {
+      issues = `the schema threw: ${describe(error)}`;
+    }
+    this.payloadValidationFailures++;
+    safeLog(
+      this.logger,
+      this.#validate === VALIDATE_THROW ? 'error' : 'warn',
+      `The result of span type "${type.name}" does not match its result schema; it is sent as is`,
+      { issues },
+    );
+    return result;
+  }
+
+  #unserializable(name: string): void {
+    this.serializationFailures++;
+    safeLog(this.logger, 'warn', `A payload of span type "${name}" could not be serialised; a placeholder is sent`);
+  }
+
+  #agentSchemaVersion(): AgentSchemaVersionForRegister {
+    if (this.#schemaVersion === undefined) {
+      const schemas = this.#options.spanTypes.map((type) => type.schemaEntry());
+      const digest = createHash('sha256').update(JSON.stringify(schemas)).digest('hex').slice(0, 16);
+      this.#schemaVersion = { external_identifier: `schema-${digest}`, span_type_schemas: schemas };
+    }
+    return this.#schemaVersion;
+  }
+
+  /** Runs an internal step (a sink call, a user callback), counting and logging a throw. */
+  #call(what: string, step: () => void): void {
+    try {
+      step();
+    } catch (error) {
+      this.failed(what, error);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    return 'an undescribable value';
+  }
+}

@@ -1,0 +1,190 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AgentInstance, AgentSpan } from '../models/index.js';
+import { startLocalServer } from './index.js';
+import { readJournal } from './journal.js';
+import { Store } from './store.js';
+import { buildSpanTree, renderSpanTree } from './tree.js';
+
+/** Where the CLI reads and writes; the real process by default, a fake in tests. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+  /** Whether stdout is a terminal (colour is used only then, and never with `NO_COLOR`). */
+  isTTY: boolean;
+  /** Resolves when the `dev` server should stop (SIGINT/SIGTERM). */
+  waitForStop(): Promise<void>;
+}
+
+const USAGE = `Usage: prefactor-trace <command> [options]
+
+Commands:
+  dev    Run the local Prefactor-compatible server
+  view   Print the span tree of an agent instance
+
+Run \`prefactor-trace <command> --help\` for a command's options.
+`;
+
+const DEV_USAGE = `Usage: prefactor-trace dev [--port 4318] [--data .prefactor] [--token dev-token] [--memory]
+
+Runs the local Prefactor-compatible API server on 127.0.0.1 until Ctrl-C.
+
+Options:
+  --port <n>       TCP port (default 4318; 0 picks a free one)
+  --data <dir>     Directory of the journal (data.ndjson), replayed on start (default .prefactor)
+  --memory         Keep nothing on disk
+  --token <t>      The bearer token clients must send (default dev-token)
+  --faults <json>  Fault injection, e.g. '{"errorRate":0.1,"latencyMs":50}'
+  --seed <n>       Seed of the fault injection (default 1)
+`;
+
+const VIEW_USAGE = `Usage: prefactor-trace view [instanceId] [--url URL] [--token T] [--data DIR] [--json]
+
+Prints the span tree of an agent instance (the newest by default), from a running server or from a
+data directory's journal.
+
+Options:
+  --url <url>    Server to read from (default $PREFACTOR_API_URL or http://127.0.0.1:4318)
+  --token <t>    Bearer token (default $PREFACTOR_API_TOKEN or dev-token)
+  --data <dir>   Read the journal in this directory instead of a server
+  --json         Print {instance, spans} with the spans as a tree, as JSON
+`;
+
+/** A failure the CLI reports as one line and exit code 1. */
+class CliError extends Error {}
+
+/** Runs the CLI with `argv` (without node and the script); resolves with the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'dev') return await dev(rest, io);
+    if (command === 'view') return await view(rest, io);
+    if (command === '--help' || command === '-h' || command === 'help') {
+      io.stdout(USAGE);
+      return 0;
+    }
+    throw new CliError(command === undefined ? 'No command given: run `prefactor-trace --help`' : `Unknown command ${JSON.stringify(command)}: run \`prefactor-trace --help\``);
+  } catch (error) {
+    // parseArgs adds a second sentence on how to pass positionals that start with '-': keep the first.
+    const message = (error as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
+    io.stderr(`prefactor-trace: ${message}\n`);
+    return 1;
+  }
+}
+
+function parse<T extends Record<string, { type: 'string' | 'boolean' }>>(args: readonly string[], options: T) {
+  return parseArgs({ args: [...args], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+}
+
+async function dev(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    port: { type: 'string' },
+    data: { type: 'string' },
+    memory: { type: 'boolean' },
+    token: { type: 'string' },
+    faults: { type: 'string' },
+    seed: { type: 'string' },
+  });
+  if (values.help) {
+    io.stdout(DEV_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new CliError(`Unexpected argument ${JSON.stringify(positionals[0])}: run \`prefactor-trace dev --help\``);
+  const port = integer('--port', values.port ?? '4318');
+  const seed = integer('--seed', values.seed ?? '1');
+  let faults: unknown;
+  try {
+    faults = values.faults === undefined ? undefined : JSON.parse(values.faults);
+  } catch {
+    throw new CliError(`--faults is not valid JSON: pass an object such as '{"errorRate":0.1}'`);
+  }
+  const dataFile = values.memory ? undefined : join(values.data ?? '.prefactor', 'data.ndjson');
+  const server = await startLocalServer({ port, token: values.token ?? 'dev-token', dataFile, faults: faults as never, seed });
+  io.stdout(
+    `prefactor-trace local server listening on ${server.url}\n` +
+      `${dataFile ? `Journal: ${dataFile} (${server.instances().length} agent instances replayed)` : 'In memory: nothing is kept on disk'}\n` +
+      `Point the SDK at it:\n` +
+      `  export PREFACTOR_API_URL=${server.url} PREFACTOR_API_TOKEN=${server.token}\n` +
+      `View the newest trace: npx prefactor-trace view --url ${server.url}\n` +
+      `Press Ctrl-C to stop.\n`,
+  );
+  await io.waitForStop();
+  await server.close();
+  io.stdout('Stopped.\n');
+  return 0;
+}
+
+function integer(flag: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw new CliError(`${flag} must be a non-negative integer, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+async function view(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(args, {
+    url: { type: 'string' },
+    token: { type: 'string' },
+    data: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) {
+    io.stdout(VIEW_USAGE);
+    return 0;
+  }
+  if (positionals.length > 1) throw new CliError(`Expected at most one instance id, got ${positionals.length}: run \`prefactor-trace view --help\``);
+  const wanted = positionals[0];
+  const source = values.data === undefined ? fromServer(values.url, values.token, io.env) : fromJournal(values.data);
+  const { instance, spans } = await source(wanted);
+  const tree = buildSpanTree(spans);
+  if (values.json) {
+    io.stdout(`${JSON.stringify({ instance, spans: tree }, null, 2)}\n`);
+  } else {
+    const color = io.isTTY && !io.env.NO_COLOR;
+    io.stdout(renderSpanTree(tree, { instance, color }));
+  }
+  return 0;
+}
+
+type Source = (instanceId: string | undefined) => Promise<{ instance: AgentInstance; spans: AgentSpan[] }>;
+
+function fromJournal(dir: string): Source {
+  return async (instanceId) => {
+    const file = join(dir, 'data.ndjson');
+    const store = new Store();
+    store.load(readJournal(file).entries);
+    const instance = instanceId === undefined ? store.instances()[0] : store.instance(instanceId);
+    if (!instance) throw new CliError(instanceId === undefined ? `No agent instances in ${file}: run an agent against \`prefactor-trace dev\` first` : `No agent instance ${instanceId} in ${file}`);
+    return { instance, spans: store.spans(instance.id)! };
+  };
+}
+
+function fromServer(url: string | undefined, token: string | undefined, env: NodeJS.ProcessEnv): Source {
+  const base = (url ?? (env.PREFACTOR_API_URL || 'http://127.0.0.1:4318')).replace(/\/+$/, '');
+  const bearer = token ?? (env.PREFACTOR_API_TOKEN || 'dev-token');
+  const get = async <T>(path: string): Promise<T> => {
+    let response: Response;
+    try {
+      response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${bearer}` }, signal: AbortSignal.timeout(10_000) });
+    } catch (error) {
+      const { cause } = error as { cause?: { code?: string; message?: string } };
+      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+      throw new CliError(`Could not reach ${base} (${reason}): start it with \`prefactor-trace dev\`, or pass --url or --data`);
+    }
+    const body = (await response.json().catch(() => ({}))) as { status?: string; details?: unknown; code?: string; message?: string };
+    if (!response.ok || body.status !== 'success') {
+      throw new CliError(`${base} answered GET ${path} with ${response.status}${body.code ? ` ${body.code}` : ''}${body.message ? `: ${body.message}` : ''}`);
+    }
+    return body.details as T;
+  };
+  return async (instanceId) => {
+    let instance: AgentInstance | undefined;
+    if (instanceId === undefined) {
+      instance = (await get<AgentInstance[]>('/api/v1/agent_instance'))[0];
+      if (!instance) throw new CliError(`No agent instances on ${base} yet: run an agent against it first`);
+    } else {
+      instance = await get<AgentInstance>(`/api/v1/agent_instance/${encodeURIComponent(instanceId)}`);
+    }
+    const spans = await get<AgentSpan[]>(`/api/v1/agent_spans?agent_instance_id=${encodeURIComponent(instance.id)}`);
+    return { instance, spans };
+  };
+}

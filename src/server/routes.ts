@@ -1,0 +1,125 @@
+import type { BulkItemType } from '../models/index.js';
+import { executeBulk } from './bulk.js';
+import { execute } from './operations.js';
+import { failure, success } from './responses.js';
+import type { ErrorBody, Outcome } from './responses.js';
+import type { Store } from './store.js';
+
+/** One request as the router sees it (already authenticated, body read). */
+export interface RouteRequest {
+  method: string;
+  /** The path without the query string. */
+  path: string;
+  query: URLSearchParams;
+  /** The raw body text ('' when none). */
+  body: string;
+  /** The `Idempotency-Key` header, if any. */
+  headerKey: string | undefined;
+}
+
+/** The router's answer: status, body, and what the request event reports. */
+export interface RouteResult {
+  statusCode: number;
+  body: unknown;
+  idempotencyKey: string | null;
+  itemCount?: number;
+}
+
+const PREFIX = '/api/v1/';
+
+/** Routes one request of the Prefactor API to the store. */
+export function route(store: Store, request: RouteRequest): RouteResult {
+  const { method, path } = request;
+  const segments = path.startsWith(PREFIX) ? path.slice(PREFIX.length).split('/').map(decodeSegment) : [];
+  const id = segments[1];
+  switch (`${method} ${shapeOf(segments)}`) {
+    case 'GET ping':
+      return plain(success({ pong: true }));
+    case 'GET agent_instance':
+      return plain(success(store.instances()));
+    case 'GET agent_instance/:id': {
+      const instance = store.instance(id!);
+      return plain(instance ? success(instance) : missing('agent instance', id!));
+    }
+    case 'GET agent_spans': {
+      const instanceId = request.query.get('agent_instance_id');
+      if (!instanceId) {
+        return plain(
+          failure(422, 'validation_error', 'The query parameter agent_instance_id is required', {
+            agent_instance_id: 'Required',
+          }),
+        );
+      }
+      const spans = store.spans(instanceId);
+      return plain(spans ? success(spans) : missing('agent instance', instanceId));
+    }
+    case 'POST agent_instance/register':
+      return write(store, request, 'agent_instances/register', undefined);
+    case 'POST agent_instance/:id/start':
+      return write(store, request, 'agent_instances/start', { agent_instance_id: id });
+    case 'POST agent_instance/:id/finish':
+      return write(store, request, 'agent_instances/finish', { agent_instance_id: id });
+    case 'POST agent_spans':
+      return write(store, request, 'agent_spans/create', undefined);
+    case 'POST agent_spans/:id/finish':
+      return write(store, request, 'agent_spans/finish', { agent_span_id: id });
+    case 'POST bulk': {
+      const body = parseBody(request.body);
+      if ('error' in body) return plain(body.error);
+      const result = executeBulk(store, body.value);
+      return { statusCode: result.statusCode, body: result.body, idempotencyKey: keyOf(body.value, request), itemCount: result.itemCount };
+    }
+    default:
+      return plain(failure(404, 'not_found', `No route ${method} ${path}: see the Prefactor API reference for the endpoints`));
+  }
+}
+
+/** The route pattern of a path: `['agent_instance', 'x', 'start']` -> `agent_instance/:id/start`. */
+function shapeOf(segments: readonly string[]): string {
+  const [resource, second, action] = segments;
+  if (segments.length === 1) return resource!;
+  if (segments.length === 2) return second === 'register' ? `${resource}/register` : `${resource}/:id`;
+  return segments.length === 3 ? `${resource}/:id/${action}` : '';
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function plain(outcome: Outcome): RouteResult {
+  return { statusCode: outcome.statusCode, body: outcome.body, idempotencyKey: null };
+}
+
+function missing(what: string, id: string): Outcome {
+  return failure(404, 'not_found', `No ${what} with id ${id}: check the id`);
+}
+
+function keyOf(body: unknown, request: RouteRequest): string | null {
+  const key = (body as { idempotency_key?: unknown } | null)?.idempotency_key;
+  return typeof key === 'string' ? key : (request.headerKey ?? null);
+}
+
+function parseBody(text: string): { value: unknown } | { error: Outcome } {
+  if (text.trim() === '') return { value: {} };
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return { error: failure(400, 'invalid_json', 'The request body is not valid JSON: send a JSON object') };
+  }
+}
+
+function write(store: Store, request: RouteRequest, type: BulkItemType, pathParams: Record<string, string | undefined> | undefined): RouteResult {
+  const body = parseBody(request.body);
+  if ('error' in body) return plain(body.error);
+  const value = body.value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return plain(failure(422, 'validation_error', 'The request body must be a JSON object', { body: 'Expected a JSON object' }));
+  }
+  const key = keyOf(value, request);
+  const outcome = execute(store, type, pathParams ? { ...value, ...pathParams } : value, key ?? undefined);
+  return { statusCode: outcome.statusCode, body: outcome.body as ErrorBody, idempotencyKey: key };
+}

@@ -1,0 +1,330 @@
+import { generateId, isPrefactorId, partitionOf } from '../ids.js';
+import type { AgentInstance, AgentInstanceSpanCounts, AgentSpan, AgentStatus, FinishStatus } from '../models/index.js';
+import type { Journal, JournalEntry } from './journal.js';
+import { failure, success } from './responses.js';
+import type { Outcome, SuccessBody } from './responses.js';
+
+/** An instance as stored: the wire shape without `span_counts` (kept apart, always current). */
+export interface InstanceRecord {
+  type: 'agent_instance';
+  id: string;
+  account_id: string;
+  agent_id: string;
+  agent_version_id: string;
+  environment_id: string;
+  status: AgentStatus;
+  inserted_at: string;
+  updated_at: string;
+  started_at: string | null | undefined;
+  finished_at: string | null | undefined;
+  /** Set by the killswitch (`LocalServer.terminate`). */
+  termination_reason?: string | null;
+}
+/** A stored success response, replayed for a repeated idempotency key. */
+export type StoredResponse = SuccessBody;
+
+/** Input of a registration, as validated. */
+export interface RegisterInput {
+  agent_id: string;
+  id?: string | null | undefined;
+  environment_id?: string | null | undefined;
+  agent_version: { name?: string | null | undefined; external_identifier?: string | null | undefined };
+}
+
+/** Input of a span creation, as validated. */
+export interface SpanInput {
+  agent_instance_id: string;
+  schema_name: string;
+  status: AgentStatus;
+  payload?: Record<string, unknown> | null | undefined;
+  result_payload?: Record<string, unknown> | null | undefined;
+  id?: string | null | undefined;
+  parent_span_id?: string | null | undefined;
+  started_at?: string | null | undefined;
+  finished_at?: string | null | undefined;
+}
+
+export const LOCAL_ACCOUNT_ID = 'local';
+const FINISHED = new Set<AgentStatus>(['complete', 'failed', 'cancelled']);
+
+const emptyCounts = (): AgentInstanceSpanCounts => ({
+  total: 0,
+  pending: 0,
+  active: 0,
+  complete: 0,
+  failed: 0,
+  cancelled: 0,
+  finished: 0,
+});
+
+/**
+ * The server's state: instances, spans (per instance in creation order), span counts, idempotency
+ * records. Records are never mutated: a change stores a new object, so a response or an event holding
+ * one is a snapshot.
+ */
+export class Store {
+  #instances = new Map<string, InstanceRecord>();
+  /** Instance ids in registration order. */
+  #instanceOrder: string[] = [];
+  #counts = new Map<string, AgentInstanceSpanCounts>();
+  #spans = new Map<string, AgentSpan>();
+  /** Span ids of each instance, in creation order. */
+  #spansOf = new Map<string, string[]>();
+  /** Per `<route> <key>`: the validated input (to tell a replay from a conflict) and the response. */
+  #idempotency = new Map<string, { input: unknown; res: StoredResponse }>();
+  /** Agent version ids by agent id and version identity. */
+  #versions = new Map<string, string>();
+  /** Terminations asked for before the instance was registered. */
+  #pendingTerminations = new Map<string, string>();
+  #journal: Journal | undefined;
+  /** Called with each span created or finished. */
+  onSpan: (span: AgentSpan, change: 'created' | 'finished') => void = () => {};
+
+  constructor(journal?: Journal) {
+    this.#journal = journal;
+  }
+
+  #write(entry: JournalEntry): void {
+    this.#journal?.add(entry);
+  }
+
+  /** Writes the changes of the current request to the journal. */
+  flush(): void {
+    this.#journal?.flush();
+  }
+
+  /** Applies journal entries (a restart); nothing is journaled again. */
+  load(entries: readonly JournalEntry[]): void {
+    for (const entry of entries) {
+      if (entry.k === 'i') this.#putInstance(entry.v);
+      else if (entry.k === 's') this.#putSpan(entry.v);
+      else this.#idempotency.set(entry.id, { input: entry.input, res: entry.res });
+    }
+    this.#counts.clear();
+    for (const [instanceId, ids] of this.#spansOf) {
+      const counts = emptyCounts();
+      counts.total = ids.length;
+      for (const id of ids) countSpan(counts, this.#spans.get(id)!.status, 1);
+      this.#counts.set(instanceId, counts);
+    }
+  }
+
+  #putInstance(instance: InstanceRecord): void {
+    if (!this.#instances.has(instance.id)) {
+      this.#instanceOrder.push(instance.id);
+      this.#counts.set(instance.id, emptyCounts());
+      this.#spansOf.set(instance.id, []);
+    }
+    this.#instances.set(instance.id, instance);
+  }
+
+  #putSpan(span: AgentSpan): void {
+    if (!this.#spans.has(span.id)) this.#spansOf.get(span.agent_instance_id)?.push(span.id);
+    this.#spans.set(span.id, span);
+  }
+
+  /** The stored response of an idempotency key on a route, if any. */
+  recall(routeKey: string): { input: unknown; res: StoredResponse } | undefined {
+    return this.#idempotency.get(routeKey);
+  }
+
+  remember(routeKey: string, input: unknown, res: StoredResponse): void {
+    this.#idempotency.set(routeKey, { input, res });
+    this.#write({ k: 'r', id: routeKey, input, res });
+  }
+
+  /** An instance with its current span counts. */
+  instance(id: string): AgentInstance | undefined {
+    const record = this.#instances.get(id);
+    return record && { ...record, span_counts: { ...this.#counts.get(id)! } };
+  }
+
+  /** All instances, newest first. */
+  instances(): AgentInstance[] {
+    const list: AgentInstance[] = [];
+    for (let index = this.#instanceOrder.length - 1; index >= 0; index--) list.push(this.instance(this.#instanceOrder[index]!)!);
+    return list;
+  }
+
+  /** The spans of an instance in creation order (`undefined` for an unknown instance). */
+  spans(instanceId: string): AgentSpan[] | undefined {
+    const ids = this.#spansOf.get(instanceId);
+    return ids?.map((id) => this.#spans.get(id)!);
+  }
+
+  register(input: RegisterInput): Outcome {
+    if (input.id && this.#instances.has(input.id)) {
+      return failure(409, 'already_exists', `Agent instance ${input.id} already exists: register it once, or use a new id`);
+    }
+    const partition = partitionFrom(input.agent_id);
+    const versionKey = `${input.agent_id}\u0000${input.agent_version.external_identifier ?? input.agent_version.name ?? ''}`;
+    let versionId = this.#versions.get(versionKey);
+    if (versionId === undefined) {
+      versionId = generateId(partition);
+      this.#versions.set(versionKey, versionId);
+    }
+    const now = new Date().toISOString();
+    const instance: InstanceRecord = {
+      type: 'agent_instance',
+      id: input.id ?? generateId(partition),
+      account_id: LOCAL_ACCOUNT_ID,
+      agent_id: input.agent_id,
+      agent_version_id: versionId,
+      environment_id: input.environment_id ?? 'local',
+      status: 'pending',
+      inserted_at: now,
+      updated_at: now,
+      started_at: null,
+      finished_at: null,
+    };
+    this.#saveInstance(instance);
+    const reason = this.#pendingTerminations.get(instance.id);
+    if (reason !== undefined) {
+      this.#pendingTerminations.delete(instance.id);
+      this.terminate(instance.id, reason);
+    }
+    return success(this.instance(instance.id));
+  }
+
+  #saveInstance(instance: InstanceRecord): void {
+    this.#putInstance(instance);
+    this.#write({ k: 'i', v: instance });
+  }
+
+  start(id: string, timestamp: string | null | undefined): Outcome {
+    const instance = this.#instances.get(id);
+    if (!instance) return notFound('agent instance', id);
+    if (instance.status !== 'pending') {
+      return failure(409, 'invalid_action', `Agent instance ${id} is ${instance.status}: only a pending instance can be started`);
+    }
+    const now = new Date().toISOString();
+    this.#saveInstance({ ...instance, status: 'active', started_at: timestamp ?? now, updated_at: now });
+    return success(this.instance(id));
+  }
+
+  finishInstance(id: string, status: FinishStatus | null | undefined, timestamp: string | null | undefined): Outcome {
+    const instance = this.#instances.get(id);
+    if (!instance) return notFound('agent instance', id);
+    if (FINISHED.has(instance.status)) {
+      return failure(409, 'invalid_action', `Agent instance ${id} is already ${instance.status}: finish it only once`);
+    }
+    const now = new Date().toISOString();
+    this.#saveInstance({ ...instance, status: status ?? 'complete', finished_at: timestamp ?? now, updated_at: now });
+    return success(this.instance(id));
+  }
+
+  /**
+   * The killswitch: the instance becomes `cancelled` with `reason` stored (unless it had finished),
+   * and every later span response for it carries `control`. An unknown id is remembered and applied
+   * when that instance registers. Returns whether the instance exists.
+   */
+  terminate(id: string, reason: string): boolean {
+    const instance = this.#instances.get(id);
+    if (!instance) {
+      this.#pendingTerminations.set(id, reason);
+      return false;
+    }
+    const now = new Date().toISOString();
+    const finished = FINISHED.has(instance.status);
+    this.#saveInstance({
+      ...instance,
+      status: finished ? instance.status : 'cancelled',
+      finished_at: finished ? instance.finished_at : now,
+      updated_at: now,
+      termination_reason: reason,
+    });
+    this.flush();
+    return true;
+  }
+
+  #control(instanceId: string): { terminate: true; reason: string } | undefined {
+    const reason = this.#instances.get(instanceId)?.termination_reason;
+    return typeof reason === 'string' ? { terminate: true, reason } : undefined;
+  }
+
+  createSpan(input: SpanInput, path: string): Outcome {
+    const instance = this.#instances.get(input.agent_instance_id);
+    if (!instance) {
+      return invalidReference(`${path}.agent_instance_id`, `no agent instance ${input.agent_instance_id}`);
+    }
+    if (input.parent_span_id && this.#spans.get(input.parent_span_id)?.agent_instance_id !== instance.id) {
+      return invalidReference(`${path}.parent_span_id`, `no span ${input.parent_span_id} in agent instance ${instance.id}`);
+    }
+    if (input.id && this.#spans.has(input.id)) {
+      return failure(409, 'already_exists', `Agent span ${input.id} already exists: create it once, or use a new id`);
+    }
+    const now = new Date().toISOString();
+    const finished = FINISHED.has(input.status);
+    const span: AgentSpan = {
+      type: 'agent_span',
+      id: input.id ?? generateId(partitionFrom(instance.id)),
+      account_id: instance.account_id,
+      agent_id: instance.agent_id,
+      agent_instance_id: instance.id,
+      parent_span_id: input.parent_span_id ?? null,
+      schema_name: input.schema_name,
+      schema_title: null,
+      status: input.status,
+      payload: input.payload ?? {},
+      result_payload: input.result_payload ?? null,
+      summary: null,
+      started_at: input.started_at ?? (input.status === 'pending' ? null : now),
+      inserted_at: now,
+      updated_at: now,
+      finished_at: input.finished_at ?? (finished ? now : null),
+    };
+    this.#putSpan(span);
+    this.#write({ k: 's', v: span });
+    const counts = this.#counts.get(instance.id)!;
+    counts.total++;
+    countSpan(counts, span.status, 1);
+    this.onSpan(span, 'created');
+    return success(span, this.#control(instance.id));
+  }
+
+  finishSpan(
+    id: string,
+    status: FinishStatus | null | undefined,
+    resultPayload: Record<string, unknown> | null | undefined,
+    timestamp: string | null | undefined,
+  ): Outcome {
+    const current = this.#spans.get(id);
+    if (!current) return notFound('agent span', id);
+    if (FINISHED.has(current.status)) {
+      return failure(409, 'invalid_action', `Agent span ${id} is already ${current.status}: finish it only once`);
+    }
+    const now = new Date().toISOString();
+    const span: AgentSpan = {
+      ...current,
+      status: status ?? 'complete',
+      result_payload: resultPayload ?? current.result_payload ?? null,
+      finished_at: timestamp ?? now,
+      updated_at: now,
+    };
+    this.#spans.set(id, span);
+    this.#write({ k: 's', v: span });
+    const counts = this.#counts.get(span.agent_instance_id)!;
+    countSpan(counts, current.status, -1);
+    countSpan(counts, span.status, 1);
+    this.onSpan(span, 'finished');
+    return success(span, this.#control(span.agent_instance_id));
+  }
+}
+
+function countSpan(counts: AgentInstanceSpanCounts, status: AgentStatus, delta: 1 | -1): void {
+  counts[status] += delta;
+  if (FINISHED.has(status)) counts.finished += delta;
+}
+
+/** The partition of an id in the API's format (so related ids land together), else a random one. */
+function partitionFrom(id: string): number | undefined {
+  return isPrefactorId(id) ? partitionOf(id) : undefined;
+}
+
+function notFound(what: string, id: string): Outcome {
+  return failure(404, 'not_found', `No ${what} with id ${id}: check the id`);
+}
+
+function invalidReference(field: string, message: string): Outcome {
+  return failure(422, 'validation_error', `The request is invalid (${field}): ${message}`, { [field]: message });
+}

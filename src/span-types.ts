@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { DataRisk, type SpanTypeSchemaForCreate } from './models/index.js';
+import { assertOptionsObject, check, invalidOption, rejectUnknownKeys } from './options.js';
+
+/** What `defineSpanType` takes. */
+export interface SpanTypeDefinition<Params extends z.ZodType | undefined, Result extends z.ZodType | undefined> {
+  /** The span type's name, sent as the span's `schema_name`, e.g. `'agent:llm'`. */
+  readonly name: string;
+  /** A human title shown in the Prefactor UI. */
+  readonly title?: string;
+  readonly description?: string;
+  /** A display template for the UI, e.g. `'{{model}}: {{prompt}}'`. */
+  readonly template?: string;
+  /** What the span type does and which data it handles (every field defaults to `'unknown'`). */
+  readonly dataRisk?: DataRisk;
+  /** The zod schema of the span's payload; types the payload of `withSpan`. */
+  readonly params?: Params;
+  /** The zod schema of the span's result; types `span.setResult` and shapes the result payload. */
+  readonly result?: Result;
+}
+
+/**
+ * A span type: a name plus, optionally, zod schemas for its payload and result. Made by
+ * `defineSpanType`; `Params` and `Result` are the payload types `withSpan` and `setResult` accept.
+ */
+export interface SpanType<Params = Record<string, unknown> | undefined, Result = unknown> {
+  readonly name: string;
+  readonly title: string | undefined;
+  readonly description: string | undefined;
+  readonly template: string | undefined;
+  readonly dataRisk: DataRisk | undefined;
+  readonly params: z.ZodType | undefined;
+  readonly result: z.ZodType | undefined;
+  /** The entry registered in `agent_schema_version.span_type_schemas` (computed once). */
+  schemaEntry(): SpanTypeSchemaForCreate;
+  /** Type-level only: carries the payload types. Never set. */
+  readonly '~types'?: { readonly params: Params; readonly result: Result };
+}
+
+type InputOf<Schema, Otherwise> = Schema extends z.ZodType ? z.input<Schema> : Otherwise;
+
+const DEFINITION_KEYS = ['name', 'title', 'description', 'template', 'dataRisk', 'params', 'result'] as const;
+const ANY_OBJECT_SCHEMA = { type: 'object' } as const;
+
+/**
+ * Defines a span type. Its zod `params` type the payload of `withSpan(type, payload, fn)` and are
+ * checked at run time (option `validatePayloads`); its JSON schemas are registered with each agent
+ * instance. Throws a `PrefactorConfigError` for a bad definition.
+ */
+export function defineSpanType<
+  const Params extends z.ZodType | undefined = undefined,
+  const Result extends z.ZodType | undefined = undefined,
+>(
+  definition: SpanTypeDefinition<Params, Result>,
+): SpanType<InputOf<Params, Record<string, unknown> | undefined>, InputOf<Result, unknown>> {
+  assertOptionsObject('defineSpanType', definition);
+  if (definition === undefined) invalidOption('definition', 'an object with at least a `name`', definition);
+  rejectUnknownKeys('defineSpanType', definition, DEFINITION_KEYS);
+  const name = check.nonEmptyString('name', definition.name);
+  for (const key of ['title', 'description', 'template'] as const) {
+    if (definition[key] !== undefined && typeof definition[key] !== 'string') invalidOption(key, 'a string', definition[key]);
+  }
+  for (const key of ['params', 'result'] as const) {
+    const schema: unknown = definition[key];
+    if (schema !== undefined && typeof (schema as { safeParse?: unknown } | null)?.safeParse !== 'function') {
+      invalidOption(key, 'a zod schema', schema);
+    }
+  }
+  if (definition.dataRisk !== undefined && !DataRisk.safeParse(definition.dataRisk).success) {
+    invalidOption('dataRisk', 'a data-risk profile (action_profile, params_data_categories, result_data_categories)', definition.dataRisk);
+  }
+  return new DefinedSpanType(name, definition);
+}
+
+class DefinedSpanType implements SpanType<never, never> {
+  readonly name: string;
+  readonly title: string | undefined;
+  readonly description: string | undefined;
+  readonly template: string | undefined;
+  readonly dataRisk: DataRisk | undefined;
+  readonly params: z.ZodType | undefined;
+  readonly result: z.ZodType | undefined;
+  // Computed on the first registration, not at definition: a disabled tracer never pays for it.
+  #entry: SpanTypeSchemaForCreate | undefined;
+
+  constructor(name: string, definition: SpanTypeDefinition<z.ZodType | undefined, z.ZodType | undefined>) {
+    this.name = name;
+    this.title = definition.title;
+    this.description = definition.description;
+    this.template = definition.template;
+    this.dataRisk = definition.dataRisk;
+    this.params = definition.params;
+    this.result = definition.result;
+  }
+
+  schemaEntry(): SpanTypeSchemaForCreate {
+    if (this.#entry === undefined) {
+      const entry: SpanTypeSchemaForCreate = {
+        name: this.name,
+        params_schema: this.params === undefined ? { ...ANY_OBJECT_SCHEMA } : toJsonSchema(this.params),
+      };
+      if (this.result !== undefined) entry.result_schema = toJsonSchema(this.result);
+      if (this.title !== undefined) entry.title = this.title;
+      if (this.description !== undefined) entry.description = this.description;
+      if (this.template !== undefined) entry.template = this.template;
+      if (this.dataRisk !== undefined) entry.data_risk = this.dataRisk;
+      this.#entry = entry;
+    }
+    return this.#entry;
+  }
+}
+
+/**
+ * The JSON schema of what the schema accepts (`io: 'input'`). Parts JSON Schema cannot express
+ * (a transform, a Date) become `{}` (anything) rather than failing.
+ */
+function toJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  try {
+    return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  } catch {
+    // Cycles zod cannot express, schemas from another zod copy: register "any object".
+    return { ...ANY_OBJECT_SCHEMA };
+  }
+}
+
+/** Thrown by `withSpan` before `fn` runs when `validatePayloads` is `'throw'` and the payload does not match. */
+export class PayloadValidationError extends TypeError {
+  /** Stable machine-readable code. */
+  readonly code = 'ERR_PREFACTOR_PAYLOAD';
+  /** The span type whose schema rejected the payload. */
+  readonly spanType: string;
+  /** The zod issues. */
+  readonly issues: readonly z.core.$ZodIssue[];
+
+  constructor(spanType: string, issues: readonly z.core.$ZodIssue[]) {
+    super(
+      `The payload of span type "${spanType}" does not match its params schema: ${describeIssues(issues)}. ` +
+        "Fix the payload or the schema, or set `validatePayloads: 'warn'`.",
+    );
+    this.name = 'PayloadValidationError';
+    this.spanType = spanType;
+    this.issues = issues;
+  }
+}
+
+/** `model: Invalid input: expected string, received number; prompt: ...` */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('; ');
+}

@@ -1,0 +1,129 @@
+import type { FinishStatus } from './models/index.js';
+import { OUTCOME_OK, OUTCOME_CANCELLED, describeError, isAbortError, settle, type Outcome, type Settleable } from './result.js';
+import type { SpanType } from './span-types.js';
+
+/** What a span reports its end to (the tracer's recorder). */
+export interface SpanOwner {
+  /**
+   * Called exactly once per span. `result` is the result value (`undefined`: none); `isError` says
+   * it is the `{error}` payload of a failed or aborted span (not checked against the result schema).
+   */
+  endSpan(span: Span, instance: unknown, type: SpanType | undefined, status: FinishStatus, result: unknown, isError: boolean): void;
+  /** Reports a misuse of the span handle (`setResult` after the end...). */
+  misuse(message: string, details: Record<string, unknown>): void;
+}
+
+const OPEN = 0;
+const ENDED = 1;
+const ENDED_REPORTED = 2; // ended, and a late call was already reported: report once per span
+const NOOP = 3; // the handle of an untraced call: every method does nothing
+
+/**
+ * The handle `fn` receives from `withSpan`. It ends by itself when `fn` returns, its promise
+ * settles or its stream finishes; `cancel()` ends it early.
+ */
+export class Span<Result = unknown> implements Settleable {
+  /** The span's id (sent as `id`); `''` when the call is not traced. */
+  readonly id: string;
+  /** The id of the agent instance the span belongs to; `''` when not traced. */
+  readonly instanceId: string;
+  /** The enclosing span's id, or `undefined` for a root span. */
+  readonly parentId: string | undefined;
+  /** The span type's name (`schema_name`). */
+  readonly name: string;
+  #owner: SpanOwner | undefined;
+  #instance: unknown;
+  #type: SpanType | undefined;
+  #result: unknown;
+  #hasResult = false;
+  #state: number;
+
+  /** @internal Made by the tracer. */
+  constructor(
+    owner: SpanOwner | undefined,
+    id: string,
+    instanceId: string,
+    instance: unknown,
+    parentId: string | undefined,
+    name: string,
+    type: SpanType | undefined,
+  ) {
+    this.#owner = owner;
+    this.id = id;
+    this.instanceId = instanceId;
+    this.#instance = instance;
+    this.parentId = parentId;
+    this.name = name;
+    this.#type = type;
+    this.#state = owner === undefined ? NOOP : OPEN;
+  }
+
+  /** Whether the span has ended (always `true` for an untraced call's handle). */
+  get ended(): boolean {
+    return this.#state !== OPEN;
+  }
+
+  /**
+   * Sets the result payload, overriding what `fn` returns. Checked against the span type's
+   * `result` schema when it has one. The last call before the span ends wins.
+   */
+  setResult(result: Result): void {
+    if (this.#state !== OPEN) return this.#late('setResult');
+    this.#result = result;
+    this.#hasResult = true;
+  }
+
+  /**
+   * Ends the span now as `cancelled`, with `{reason}` as its result payload when a reason is
+   * given. What `fn` does afterwards no longer changes the span.
+   */
+  cancel(reason?: string): void {
+    if (this.#state !== OPEN) return this.#late('cancel');
+    this.#end('cancelled', reason === undefined ? this.#explicitResult() : { reason }, false);
+  }
+
+  /** @internal How `fn`'s value ended. Ignored once the span has ended. */
+  [settle](outcome: Outcome, value: unknown): void {
+    if (this.#state !== OPEN) return;
+    if (outcome === OUTCOME_OK) this.#end('complete', this.#hasResult ? this.#result : value, false);
+    else if (outcome === OUTCOME_CANCELLED) this.#end('cancelled', this.#explicitResult(), false);
+    else this.#end(isAbortError(value) ? 'cancelled' : 'failed', { error: describeError(value) }, true);
+  }
+
+  #explicitResult(): unknown {
+    return this.#hasResult ? this.#result : undefined;
+  }
+
+  #end(status: FinishStatus, result: unknown, isError: boolean): void {
+    this.#state = ENDED;
+    // A handle kept by user code must not keep the result alive.
+    this.#result = undefined;
+    this.#owner!.endSpan(this, this.#instance, this.#type, status, result, isError);
+  }
+
+  #late(method: string): void {
+    if (this.#state !== ENDED) return;
+    this.#state = ENDED_REPORTED;
+    this.#owner!.misuse(`span.${method}() was called after the span ended; it is ignored`, { spanId: this.id, spanType: this.name });
+  }
+}
+
+/** The handle of an untraced call (disabled tracer, after shutdown): every method is a no-op. */
+export const NOOP_SPAN: Span<never> = new Span(undefined, '', '', undefined, undefined, '', undefined);
+
+let cachedSecond = -1;
+let cachedPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()`, about ten times faster: the part up to the second is computed once
+ * per second. Expects an integer (`Date.now()`).
+ */
+export function isoTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+  }
+  const millis = ms - second * 1000;
+  return cachedPrefix + (millis < 10 ? '00' : millis < 100 ? '0' : '') + millis + 'Z';
+}

@@ -1,0 +1,233 @@
+import { DELIVERY_DEFAULTS, DELIVERY_OPTION_KEYS, type DeliveryOptions } from './delivery/index.js';
+import { HTTP_CLIENT_CONFIG_KEYS, type HttpClientConfig } from './http/config.js';
+import { resolveLogger, type Logger } from './logger.js';
+import type { AgentVersionForRegister } from './models/index.js';
+import { PrefactorConfigError, assertOptionsObject, check, invalidOption, rejectUnknownKeys } from './options.js';
+import type { SpanSink } from './sink.js';
+import type { SpanType } from './span-types.js';
+
+/** Tuning of the HTTP client the tracer creates (see `PrefactorHttpClient`). */
+export type TracerHttpOptions = Omit<HttpClientConfig, 'apiUrl' | 'apiToken'>;
+
+/** Options of `new Tracer(options)` and `init(options)`. Every one is optional. */
+export interface TracerOptions extends DeliveryOptions {
+  /**
+   * Base URL of the Prefactor API, e.g. `https://api.prefactor.ai`.
+   * @default process.env.PREFACTOR_API_URL
+   */
+  readonly apiUrl?: string;
+  /**
+   * Bearer token for the API. Never written to any message or log.
+   * @default process.env.PREFACTOR_API_TOKEN
+   */
+  readonly apiToken?: string;
+  /**
+   * The agent the instances belong to. When it is a Prefactor id, span and instance ids share its
+   * storage partition.
+   * @default process.env.PREFACTOR_AGENT_ID, or `'local-agent'` when a `sink` is given
+   */
+  readonly agentId?: string;
+  /**
+   * The agent version each instance registers with.
+   * @default { name: 'default', external_identifier: 'default' }
+   */
+  readonly agentVersion?: { readonly name: string; readonly external_identifier: string; readonly description?: string };
+  /**
+   * The environment instances are registered in.
+   * @default undefined (the API's default environment)
+   */
+  readonly environmentId?: string;
+  /**
+   * The span types of the agent (from `defineSpanType`), registered with every instance as
+   * `agent_schema_version.span_type_schemas`.
+   * @default []
+   */
+  readonly spanTypes?: readonly SpanType<any, any>[];
+  /**
+   * What to do when a payload does not match its span type's schema: `'warn'` counts it, logs a
+   * warning and sends it anyway; `'throw'` makes `withSpan` throw a `PayloadValidationError` before
+   * `fn` runs (for development and tests); `'off'` skips validation (and result parsing).
+   * @default 'warn'
+   */
+  readonly validatePayloads?: 'warn' | 'throw' | 'off';
+  /**
+   * Called when the API terminates an instance (the killswitch), after its `signal` has aborted.
+   * @default undefined
+   */
+  readonly onTerminate?: (instanceId: string, reason: string) => void;
+  /**
+   * Receives what the SDK has to say. `false` silences it.
+   * @default warnings and errors to stderr, throttled
+   */
+  readonly logger?: Logger | false;
+  /**
+   * Where span and instance events go instead of the Prefactor API, e.g. an `InMemorySink` in
+   * tests. With a sink, no HTTP client is created and `apiUrl`/`apiToken` are not needed.
+   * @default the delivery engine, sending to `apiUrl`
+   */
+  readonly sink?: SpanSink;
+  /**
+   * `false` turns tracing off: `withSpan` just runs `fn`. `true` requires a configuration.
+   * @default true when a `sink` or any of `apiUrl`/`apiToken`/`agentId` (or their environment
+   * variables) is set, else false
+   */
+  readonly enabled?: boolean;
+  /**
+   * Shut down (finish the default instance and flush, bounded by `shutdownTimeoutMs`) on SIGINT and
+   * SIGTERM, then let the signal's default behaviour proceed.
+   * @default false
+   */
+  readonly handleSignals?: boolean;
+  /**
+   * Tuning of the HTTP client: `requestTimeoutMs`, `connectTimeoutMs`, `maxRetries`,
+   * `initialRetryDelayMs`, `maxRetryDelayMs`, `retryMultiplier`, `retryOnStatusCodes`,
+   * `defaultIdempotencyKey`, `sdkHeader`.
+   * @default {} (the client's defaults)
+   */
+  readonly http?: TracerHttpOptions;
+}
+
+/** `TracerOptions` resolved: every field set. */
+export interface ResolvedTracerOptions {
+  readonly enabled: boolean;
+  readonly apiUrl: string | undefined;
+  readonly apiToken: string | undefined;
+  readonly agentId: string;
+  readonly agentVersion: AgentVersionForRegister;
+  readonly environmentId: string | undefined;
+  readonly spanTypes: readonly SpanType<unknown, unknown>[];
+  readonly validatePayloads: 'warn' | 'throw' | 'off';
+  readonly onTerminate: ((instanceId: string, reason: string) => void) | undefined;
+  readonly logger: Logger;
+  readonly sink: SpanSink | undefined;
+  readonly handleSignals: boolean;
+  readonly http: TracerHttpOptions;
+  /** The delivery options given (the delivery engine validates them and fills its defaults). */
+  readonly delivery: DeliveryOptions;
+  readonly shutdownTimeoutMs: number;
+}
+
+const OWN_KEYS = [
+  'apiUrl',
+  'apiToken',
+  'agentId',
+  'agentVersion',
+  'environmentId',
+  'spanTypes',
+  'validatePayloads',
+  'onTerminate',
+  'logger',
+  'sink',
+  'enabled',
+  'handleSignals',
+  'http',
+] as const;
+const TRACER_OPTION_KEYS: readonly string[] = [...OWN_KEYS, ...DELIVERY_OPTION_KEYS];
+const HTTP_KEYS: readonly string[] = HTTP_CLIENT_CONFIG_KEYS.filter((key) => key !== 'apiUrl' && key !== 'apiToken');
+const SINK_METHODS = ['registerInstance', 'startInstance', 'finishInstance', 'spanStarted', 'spanEnded', 'flush', 'shutdown'] as const;
+const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
+const DEFAULT_AGENT_VERSION = { name: 'default', external_identifier: 'default' } as const;
+const SINK_AGENT_ID = 'local-agent';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Validates `options` (throws a `PrefactorConfigError` naming the option) and fills the defaults. */
+export function resolveTracerOptions(options: TracerOptions = {}, env: Env = process.env): ResolvedTracerOptions {
+  assertOptionsObject('Tracer', options);
+  rejectUnknownKeys('Tracer', options, TRACER_OPTION_KEYS);
+  const sink = options.sink === undefined ? undefined : checkMethods('sink', options.sink, SINK_METHODS);
+  const logger = resolveLogger(options.logger === undefined || options.logger === false ? options.logger : checkMethods('logger', options.logger, LOGGER_METHODS));
+  const apiUrl = options.apiUrl ?? (env['PREFACTOR_API_URL'] || undefined);
+  const apiToken = options.apiToken ?? (env['PREFACTOR_API_TOKEN'] || undefined);
+  const agentId = options.agentId ?? (env['PREFACTOR_AGENT_ID'] || undefined);
+  const configured = sink !== undefined || apiUrl !== undefined || apiToken !== undefined || agentId !== undefined;
+  const enabled = options.enabled === undefined ? configured : check.boolean('enabled', options.enabled);
+  const http = checkHttp(options.http);
+  const delivery: Record<string, unknown> = {};
+  for (const key of DELIVERY_OPTION_KEYS) if (options[key] !== undefined) delivery[key] = options[key];
+  const resolved = {
+    enabled,
+    apiUrl: undefined as string | undefined,
+    apiToken: undefined as string | undefined,
+    agentId: agentId === undefined ? SINK_AGENT_ID : check.nonEmptyString('agentId', agentId),
+    agentVersion: checkAgentVersion(options.agentVersion),
+    environmentId: options.environmentId === undefined ? undefined : check.nonEmptyString('environmentId', options.environmentId),
+    spanTypes: checkSpanTypes(options.spanTypes),
+    validatePayloads: check.oneOf('validatePayloads', options.validatePayloads ?? 'warn', ['warn', 'throw', 'off'] as const),
+    onTerminate: options.onTerminate === undefined ? undefined : checkFunction('onTerminate', options.onTerminate),
+    logger,
+    sink,
+    handleSignals: options.handleSignals === undefined ? false : check.boolean('handleSignals', options.handleSignals),
+    http,
+    delivery: delivery as DeliveryOptions,
+    shutdownTimeoutMs:
+      options.shutdownTimeoutMs === undefined
+        ? DELIVERY_DEFAULTS.shutdownTimeoutMs
+        : check.nonNegativeNumber('shutdownTimeoutMs', options.shutdownTimeoutMs),
+  };
+  if (enabled && sink === undefined) {
+    resolved.apiUrl = check.httpUrl('apiUrl', required('apiUrl', 'PREFACTOR_API_URL', apiUrl));
+    resolved.apiToken = check.nonEmptyString('apiToken', required('apiToken', 'PREFACTOR_API_TOKEN', apiToken));
+    required('agentId', 'PREFACTOR_AGENT_ID', agentId);
+  }
+  return resolved;
+}
+
+function required(name: string, envName: string, value: string | undefined): string {
+  if (value === undefined) {
+    throw new PrefactorConfigError(
+      `Missing \`${name}\`: pass it to the Tracer or set ${envName} (to trace without the API, pass a \`sink\`; to turn tracing off, \`enabled: false\`)`,
+    );
+  }
+  return value;
+}
+
+function checkMethods<T extends object>(name: string, value: T, methods: readonly string[]): T {
+  if (typeof value !== 'object' || value === null || methods.some((method) => typeof (value as Record<string, unknown>)[method] !== 'function')) {
+    invalidOption(name, `an object with the methods ${methods.join(', ')}`, value);
+  }
+  return value;
+}
+
+function checkFunction<T>(name: string, value: T): T {
+  if (typeof value !== 'function') invalidOption(name, 'a function', value);
+  return value;
+}
+
+function checkAgentVersion(value: TracerOptions['agentVersion']): AgentVersionForRegister {
+  if (value === undefined) return { ...DEFAULT_AGENT_VERSION };
+  assertOptionsObject('`agentVersion`', value);
+  rejectUnknownKeys('`agentVersion`', value, ['name', 'external_identifier', 'description']);
+  const version: AgentVersionForRegister = {
+    name: check.nonEmptyString('agentVersion.name', value.name),
+    external_identifier: check.nonEmptyString('agentVersion.external_identifier', value.external_identifier),
+  };
+  if (value.description !== undefined) {
+    if (typeof value.description !== 'string') invalidOption('agentVersion.description', 'a string', value.description);
+    version.description = value.description;
+  }
+  return version;
+}
+
+function checkSpanTypes(value: TracerOptions['spanTypes']): readonly SpanType<unknown, unknown>[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) invalidOption('spanTypes', 'an array of span types from defineSpanType()', value);
+  const names = new Set<string>();
+  for (const [index, type] of value.entries()) {
+    if (typeof type !== 'object' || type === null || typeof type.name !== 'string' || typeof type.schemaEntry !== 'function') {
+      invalidOption(`spanTypes[${index}]`, 'a span type from defineSpanType()', type);
+    }
+    if (names.has(type.name)) {
+      throw new PrefactorConfigError(`Expected \`spanTypes\` to have unique names, got "${type.name}" twice`);
+    }
+    names.add(type.name);
+  }
+  return [...value] as SpanType<unknown, unknown>[];
+}
+
+function checkHttp(value: TracerOptions['http']): TracerHttpOptions {
+  if (value === undefined) return {};
+  assertOptionsObject('`http`', value);
+  rejectUnknownKeys('`http`', value, HTTP_KEYS);
+  return { ...value };
+}

@@ -1,0 +1,109 @@
+import t from 'tap';
+import {
+  bulkBody,
+  bulkItem,
+  CREATE,
+  INSTANCE_FINISH,
+  Operation,
+  REGISTER,
+  singleRequest,
+  SPAN_FINISH,
+  START,
+} from '../../src/delivery/operations.js';
+
+function op(kind: 0 | 1 | 2 | 3 | 4, fields: Partial<Operation> = {}): Operation {
+  const operation = new Operation(kind, 1, 'id/1', 'inst"1', '2026-01-01T00:00:00.000Z');
+  operation.key = 'key-12345';
+  return Object.assign(operation, fields);
+}
+
+t.test('bulkItem() builds each item around the pre-serialised payloads', async (t) => {
+  t.same(JSON.parse(bulkItem(op(REGISTER, { payload: '{"agent_id":"a"}' }))), {
+    _type: 'agent_instances/register',
+    idempotency_key: 'key-12345',
+    agent_id: 'a',
+  });
+  t.same(JSON.parse(bulkItem(op(REGISTER, { payload: '{}' }))), { _type: 'agent_instances/register', idempotency_key: 'key-12345' });
+  t.same(JSON.parse(bulkItem(op(START))), {
+    _type: 'agent_instances/start',
+    idempotency_key: 'key-12345',
+    agent_instance_id: 'id/1',
+    timestamp: '2026-01-01T00:00:00.000Z',
+  });
+  t.same(JSON.parse(bulkItem(op(INSTANCE_FINISH, { status: 'failed' }))), {
+    _type: 'agent_instances/finish',
+    idempotency_key: 'key-12345',
+    agent_instance_id: 'id/1',
+    status: 'failed',
+    timestamp: '2026-01-01T00:00:00.000Z',
+  });
+  t.same(JSON.parse(bulkItem(op(CREATE, { schemaName: 'agent:"x"', payload: '{"a":[1]}', parentId: 'p' }))), {
+    _type: 'agent_spans/create',
+    idempotency_key: 'key-12345',
+    details: {
+      id: 'id/1',
+      agent_instance_id: 'inst"1',
+      parent_span_id: 'p',
+      schema_name: 'agent:"x"',
+      status: 'active',
+      payload: { a: [1] },
+      started_at: '2026-01-01T00:00:00.000Z',
+    },
+  });
+  const coalesced = op(CREATE, { schemaName: 's', payload: '{}', status: 'complete', finishedAt: 'f', result: '{"r":1}' });
+  t.same(JSON.parse(bulkItem(coalesced)).details, {
+    id: 'id/1',
+    agent_instance_id: 'inst"1',
+    schema_name: 's',
+    status: 'complete',
+    payload: {},
+    started_at: '2026-01-01T00:00:00.000Z',
+    finished_at: 'f',
+    result_payload: { r: 1 },
+  });
+  t.same(JSON.parse(bulkItem(op(SPAN_FINISH, { status: 'complete' }))), {
+    _type: 'agent_spans/finish',
+    idempotency_key: 'key-12345',
+    agent_span_id: 'id/1',
+    status: 'complete',
+    timestamp: '2026-01-01T00:00:00.000Z',
+  });
+  t.same(JSON.parse(bulkItem(op(SPAN_FINISH, { status: 'failed', result: '{"e":1}' }))).result_payload, { e: 1 });
+});
+
+t.test('bulkBody() lists the items and carries the request key', async (t) => {
+  const body = JSON.parse(bulkBody([op(START), op(INSTANCE_FINISH, { status: 'complete' })], 'bulk-key-1'));
+  t.equal(body.items.length, 2);
+  t.equal(body.idempotency_key, 'bulk-key-1');
+});
+
+t.test('singleRequest() gives the path under /api/v1 and the body of the single endpoint', async (t) => {
+  const cases: Array<[Operation, string, Record<string, unknown>]> = [
+    [op(REGISTER, { payload: '{"agent_id":"a"}' }), 'agent_instance/register', { idempotency_key: 'key-12345', agent_id: 'a' }],
+    [op(START), 'agent_instance/id%2F1/start', { idempotency_key: 'key-12345', timestamp: '2026-01-01T00:00:00.000Z' }],
+    [
+      op(INSTANCE_FINISH, { status: 'complete' }),
+      'agent_instance/id%2F1/finish',
+      { idempotency_key: 'key-12345', status: 'complete', timestamp: '2026-01-01T00:00:00.000Z' },
+    ],
+    [
+      op(SPAN_FINISH, { status: 'complete' }),
+      'agent_spans/id%2F1/finish',
+      { idempotency_key: 'key-12345', status: 'complete', timestamp: '2026-01-01T00:00:00.000Z' },
+    ],
+  ];
+  for (const [operation, path, body] of cases) {
+    const request = singleRequest(operation);
+    t.equal(request.path, path);
+    t.same(JSON.parse(request.body), body);
+  }
+  const create = singleRequest(op(CREATE, { schemaName: 's', payload: '{}' }));
+  t.equal(create.path, 'agent_spans');
+  t.equal(JSON.parse(create.body).details.schema_name, 's');
+});
+
+t.test('Operation.release() lets go of the payload texts', async (t) => {
+  const operation = op(CREATE, { payload: '{"big":1}', result: '{}', schemaName: 's', dep: op(START) });
+  operation.release();
+  t.same([operation.payload, operation.result, operation.schemaName, operation.dep], ['', undefined, '', undefined]);
+});

@@ -1,0 +1,131 @@
+import t from 'tap';
+import { generateId } from '../../src/ids.js';
+import { accounted, openSpan, sinkFor, startInstance, withProxy } from '../fixtures/delivery.js';
+import type { ExpectedSpan } from '../fixtures/delivery.js';
+import { spanDifferences } from '../fixtures/delivery-check.js';
+import { withServer } from '../fixtures/server.js';
+
+t.test('ordering: registers before starts and spans, parents before children, instance finish last', async (t) => {
+  const server = await withServer(t);
+  // Small batches and four requests at once: a dependant must never leave before its dependency.
+  const { sink } = sinkFor(t, server.url, { maxBatchSize: 3, concurrency: 4 });
+  const violations: string[] = [];
+  server.on('span', (span) => {
+    if (server.instance(span.agent_instance_id)?.status !== 'active') violations.push(`span ${span.id} of a non-active instance`);
+  });
+  const expected: ExpectedSpan[] = [];
+  const instances = Array.from({ length: 8 }, () => startInstance(sink));
+  for (const instanceId of instances) {
+    // A chain 15 deep, ended innermost first, and a sibling that ends after its parent.
+    const chain: Array<ReturnType<typeof openSpan>> = [];
+    for (let depth = 0; depth < 15; depth++) chain.push(openSpan(sink, instanceId, chain.at(-1)?.id, { depth }, expected));
+    const late = openSpan(sink, instanceId, chain[0]!.id, { late: true }, expected);
+    for (const span of chain.reverse()) span.end();
+    late.end('cancelled');
+    sink.finishInstance(instanceId, 'complete', new Date().toISOString());
+  }
+  t.equal(await sink.flush(10_000), true);
+  t.same(spanDifferences(server, expected), [], 'every create found its instance and parent');
+  t.same(violations, []);
+  for (const instanceId of instances) t.equal(server.instance(instanceId)?.status, 'complete');
+  const stats = sink.stats();
+  t.equal(stats.operationsSent, stats.operationsEnqueued);
+  t.equal(stats.dropped.rejected_by_server, 0);
+});
+
+t.test('coalescing: a span ended before its create left costs one operation and few requests', async (t) => {
+  const server = await withServer(t);
+  const proxy = await withProxy(t, server.url, () => undefined);
+  const { sink } = sinkFor(t, proxy.url, { maxBatchSize: 1000, flushIntervalMs: 60_000 });
+  const expected: ExpectedSpan[] = [];
+  const instanceId = startInstance(sink);
+  for (let n = 0; n < 2000; n++) openSpan(sink, instanceId, undefined, { n }, expected).end('complete', { n });
+  t.equal(await sink.flush(10_000), true);
+  t.same(spanDifferences(server, expected), []);
+  const stats = sink.stats();
+  t.equal(stats.operationsCoalesced, 2000);
+  t.equal(stats.operationsEnqueued, 4002);
+  t.equal(stats.operationsSent, 4002);
+  t.equal(proxy.requests.length, 3, '0.0015 requests per span');
+});
+
+t.test('coalescing never folds a finish into a create that was already sent once', async (t) => {
+  const server = await withServer(t);
+  let dropped = false;
+  // The first bulk request is applied but its answer is lost: its create is re-sent with the same key.
+  const proxy = await withProxy(t, server.url, ({ path }) => {
+    if (dropped || path !== '/api/v1/bulk') return undefined;
+    dropped = true;
+    return 'destroy';
+  });
+  const { sink } = sinkFor(t, proxy.url, { redeliveryDelayMs: 50, maxRedeliveryDelayMs: 50 });
+  const expected: ExpectedSpan[] = [];
+  const instanceId = startInstance(sink);
+  const span = openSpan(sink, instanceId, undefined, { n: 1 }, expected);
+  await new Promise<void>((resolve) => {
+    const wait = (): void => void (proxy.requests.length > 0 ? resolve() : setImmediate(wait));
+    wait();
+  });
+  span.end('failed', { error: 'boom' });
+  t.equal(await sink.flush(5000), true);
+  t.same(spanDifferences(server, expected), []);
+  t.equal(sink.stats().operationsCoalesced, 0);
+});
+
+t.test('maxQueueSize: beyond it new operations are dropped and counted, with their dependants', async (t) => {
+  const server = await withServer(t);
+  let open = false;
+  const proxy = await withProxy(t, server.url, () => (open ? undefined : 'destroy'));
+  const { sink, logger } = sinkFor(t, proxy.url, { maxQueueSize: 12, flushIntervalMs: 60_000 });
+  const expected: ExpectedSpan[] = [];
+  const instanceId = startInstance(sink);
+  const spans = Array.from({ length: 10 }, (_, n) => openSpan(sink, instanceId, undefined, { n }, expected));
+  for (let n = 0; n < 30; n++) {
+    const parent = openSpan(sink, instanceId, undefined, { overflow: n });
+    openSpan(sink, instanceId, parent.id, { child: n }).end();
+    parent.end();
+  }
+  for (const span of spans) span.end();
+  const stats = sink.stats();
+  t.equal(stats.dropped.queue_overflow, 30, 'the 30 parents (the 10 finishes were folded into their creates)');
+  t.equal(stats.dropped.dependency_dropped, 30 * 3, "each parent's child (create and finish) and its finish");
+  t.equal(stats.queued, 22, 'register, start, and 10 creates carrying their finish');
+  t.same(accounted(stats).left, accounted(stats).right);
+  open = true;
+  t.equal(await sink.flush(5000), true);
+  t.same(spanDifferences(server, expected), []);
+  t.equal(logger.of('warn').filter((line) => line.includes('queue_overflow')).length, 1, 'one warning for the storm');
+  t.ok(logger.of('warn').some((line) => line.startsWith('Dropped 30 ')));
+});
+
+t.test('maxQueueBytes bounds the payload bytes held', async (t) => {
+  const server = await withServer(t);
+  const proxy = await withProxy(t, server.url, () => 'destroy');
+  const { sink } = sinkFor(t, proxy.url, { maxQueueBytes: 10_000, flushIntervalMs: 60_000 });
+  const instanceId = startInstance(sink);
+  const big = 'x'.repeat(1000);
+  let peak = 0;
+  for (let n = 0; n < 50; n++) {
+    openSpan(sink, instanceId, undefined, { big }).end('complete', { big });
+    peak = Math.max(peak, sink.stats().bytesHeld);
+  }
+  const stats = sink.stats();
+  t.ok(peak <= 10_000, `peak ${peak}`);
+  t.ok(stats.dropped.queue_overflow > 40);
+  t.same(accounted(stats).left, accounted(stats).right);
+});
+
+t.test('an instance whose register was dropped takes its whole subtree with it', async (t) => {
+  const server = await withServer(t);
+  const { sink } = sinkFor(t, server.url, { maxQueueSize: 1, flushIntervalMs: 60_000 });
+  startInstance(sink);
+  const dropped = generateId();
+  startInstance(sink, dropped);
+  const span = openSpan(sink, dropped, undefined, { n: 1 });
+  span.end();
+  sink.finishInstance(dropped, 'complete', new Date().toISOString());
+  const stats = sink.stats();
+  t.equal(stats.dropped.queue_overflow, 2, 'the first start and the second register');
+  t.equal(stats.dropped.dependency_dropped, 4, 'start, create, finish and finish of the second instance');
+  t.equal(await sink.flush(5000), true);
+});

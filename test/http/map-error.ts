@@ -1,0 +1,43 @@
+import t from 'tap';
+import { TimeoutError } from 'got';
+import { z } from 'zod';
+import { describeIssues, errorFromGot, type CallContext } from '../../src/http/map-error.js';
+import { PrefactorClientError } from '../../src/http/errors.js';
+
+const ctx: CallContext = {
+  request: { method: 'GET', path: '/x' },
+  origin: 'http://api.example',
+  requestTimeoutMs: 1000,
+  connectTimeoutMs: 50,
+  maxRetryDelayMs: 100,
+  redact: (text) => text,
+};
+
+t.test('describeIssues() lists at most five issues and counts the rest', async (t) => {
+  const schema = z.object(Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((key) => [key, z.string()])));
+  const result = schema.safeParse({});
+  t.equal(result.success, false);
+  const text = describeIssues(result.error!);
+  t.match(text, /^a: Invalid input: expected string, received undefined; b: /);
+  t.match(text, /; and 2 more$/);
+  t.equal(describeIssues(z.string().safeParse(1).error!), '(root): Invalid input: expected string, received number');
+});
+
+t.test('errorFromGot() names connectTimeoutMs for a connect timeout', async (t) => {
+  const timeout = new TimeoutError(Object.assign(new Error("Timeout awaiting 'connect' for 50ms"), { event: 'connect', code: 'ETIMEDOUT' }) as never, {} as never, {} as never);
+  const error = errorFromGot(timeout, ctx);
+  t.ok(error instanceof PrefactorClientError);
+  t.equal(error.code, 'ETIMEDOUT');
+  t.equal(
+    error.message,
+    'GET /x timed out: no connection within 50 ms (`connectTimeoutMs`). Check that http://api.example is reachable and healthy, or raise `connectTimeoutMs`.',
+  );
+});
+
+t.test('errorFromGot() maps unknown failures to a client error with a code', async (t) => {
+  const plain = errorFromGot(new Error('weird'), ctx);
+  t.match(plain, { code: 'ERR_REQUEST', message: 'GET /x could not complete against http://api.example (ERR_REQUEST: weird). Check `apiUrl` and that the API is reachable.' });
+  t.equal(plain.cause, undefined);
+  t.match(errorFromGot('a string', ctx), { code: 'ERR_REQUEST', message: /\(ERR_REQUEST: a string\)/ });
+  t.match(errorFromGot(Object.assign(new Error('x'), { code: 'EPIPE' }), ctx), { code: 'EPIPE' });
+});

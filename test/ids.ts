@@ -1,0 +1,31 @@
+import t from 'tap';
+import { generateId, isPrefactorId, partitionOf, randomPartition } from '../src/ids.js';
+
+t.test('generateId() makes 32-character ids that sort by time', async (t) => {
+  const first = generateId(5, 1_000);
+  const second = generateId(5, 2_000);
+  t.ok(isPrefactorId(first));
+  t.equal(first.length, 32);
+  t.ok(first < second);
+});
+
+t.test('generateId() keeps the partition, and partitionOf() reads it back', async (t) => {
+  const partition = randomPartition();
+  t.ok(partition >= 0 && partition <= 0x3fffffff);
+  t.equal(partitionOf(generateId(partition)), partition);
+  t.equal(partitionOf(generateId(0x3fffffff)), 0x3fffffff);
+  t.ok(isPrefactorId(generateId()));
+});
+
+t.test('generateId() stays unique across pool refills', async (t) => {
+  const ids = new Set(Array.from({ length: 1000 }, () => generateId(1)));
+  t.equal(ids.size, 1000);
+});
+
+t.test('isPrefactorId() and partitionOf() reject other strings', async (t) => {
+  t.notOk(isPrefactorId('8'.repeat(32)), 'first character above 7');
+  t.notOk(isPrefactorId('0'.repeat(31)));
+  t.notOk(isPrefactorId('0'.repeat(31) + 'i'), 'i is not Crockford');
+  t.notOk(isPrefactorId(42));
+  t.throws(() => partitionOf('nope'), { name: 'TypeError', message: 'Expected an id of 32 Crockford base32 characters, got "nope"' });
+});

@@ -1,0 +1,233 @@
+import t from 'tap';
+import { setImmediate as immediate } from 'node:timers/promises';
+import { describeError, isAbortError } from '../src/result.js';
+import { memoryTracer } from './fixtures/tracer.js';
+
+/** A promise subclass with an extra member, like an API client's `APIPromise`. */
+class ApiPromise<T> extends Promise<T> {
+  withResponse(): Promise<{ data: T; response: string }> {
+    return this.then((data) => ({ data, response: 'raw' }));
+  }
+}
+
+/** A lazy thenable: its work runs each time `then` is called, like a query builder. */
+function lazyQuery(result: unknown, fail = false) {
+  const query = {
+    runs: 0,
+    where: () => query,
+    then(onFulfilled?: (value: unknown) => unknown, onRejected?: (error: unknown) => unknown) {
+      query.runs++;
+      const outcome = fail ? Promise.reject(result) : Promise.resolve(result);
+      return outcome.then(onFulfilled, onRejected);
+    },
+  };
+  return query;
+}
+
+t.test('a returned plain promise is chained: same value, same error, unhandled rejections still reported', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const error = new Error('nope');
+  const rejected = tracer.withSpan('rejects', {}, () => Promise.reject(error));
+  t.equal(await rejected.catch((thrown: unknown) => thrown), error);
+  t.equal(sink.spans()[0]?.status, 'failed');
+});
+
+t.test('a returned Promise subclass is returned itself, its extra members usable', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const original = new ApiPromise<string>((resolve) => setImmediate(() => resolve('data')));
+  const returned = tracer.withSpan('api-call', {}, () => original);
+  t.equal(returned, original, 'the same object');
+  t.same(await returned.withResponse(), { data: 'data', response: 'raw' });
+  t.equal(sink.spans()[0]?.status, 'complete');
+  t.same(sink.spans()[0]?.resultPayload, { value: 'data' });
+  const failing = new ApiPromise<string>((_, reject) => reject(new TypeError('bad')));
+  await t.rejects(tracer.withSpan('api-fail', {}, () => failing), TypeError);
+  t.equal(sink.spans()[1]?.status, 'failed');
+});
+
+t.test('a promise carrying its own members is returned itself', async (t) => {
+  const { tracer } = memoryTracer(t);
+  const promise = Object.assign(Promise.resolve(1), { abort: () => 'aborted' });
+  const returned = tracer.withSpan('with-members', {}, () => promise);
+  t.equal(returned, promise);
+  t.equal(returned.abort(), 'aborted');
+});
+
+t.test('a lazy thenable is not run by the tracer; the span ends when it is awaited', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const query = lazyQuery({ rows: 2 });
+  const returned = tracer.withSpan('query', {}, () => query);
+  t.equal(returned, query, 'the same object, its members usable');
+  t.equal(returned.where(), query);
+  t.equal(query.runs, 0, 'the tracer did not call then');
+  t.equal(sink.spans()[0]?.status, 'active');
+  t.same(await returned, { rows: 2 });
+  t.equal(query.runs, 1);
+  t.equal(sink.spans()[0]?.status, 'complete');
+  t.same(sink.spans()[0]?.resultPayload, { rows: 2 });
+  const error = new Error('query failed');
+  t.equal(await tracer.withSpan('failing-query', {}, () => lazyQuery(error, true)).then(() => 'resolved', (thrown: unknown) => thrown), error);
+  t.equal(sink.spans()[1]?.status, 'failed');
+  const bare = lazyQuery(3);
+  tracer.withSpan('bare-then', {}, () => bare);
+  await new Promise<void>((resolve, reject) => {
+    bare.then();
+    lazyQuery(new Error('x'), true).then(undefined, () => resolve());
+    void reject;
+  });
+  const unobserved = tracer.withSpan('then-without-handlers', {}, () => lazyQuery(new Error('ignored'), true));
+  await (unobserved.then() as Promise<unknown>).catch(() => undefined);
+  t.equal(sink.spans()[3]?.status, 'failed');
+});
+
+t.test('a frozen thenable is wrapped in a proxy whose members stay usable', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  class Frozen {
+    #secret = 'private';
+    readonly label = 'frozen';
+    then(onFulfilled: (value: string) => unknown) {
+      return Promise.resolve(this.#secret).then(onFulfilled);
+    }
+    reveal(): string {
+      return this.#secret;
+    }
+  }
+  const frozen = Object.freeze(new Frozen());
+  const returned = tracer.withSpan('frozen', {}, () => frozen);
+  t.equal(returned.reveal(), 'private', 'methods run on the original object');
+  t.equal(returned.label, 'frozen');
+  t.ok('reveal' in returned);
+  t.equal(await returned, 'private');
+  t.equal(sink.spans()[0]?.status, 'complete');
+});
+
+t.test('a value whose then getter throws ends the span at once and is returned', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const hostile = Object.defineProperty({}, 'then', { get: () => { throw new Error('getter'); } });
+  t.equal(tracer.withSpan('hostile', {}, () => hostile), hostile);
+  t.equal(sink.spans()[0]?.status, 'complete');
+});
+
+t.test('an async generator keeps its span open until the iteration completes', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  async function* tokens() {
+    yield 'a';
+    await immediate();
+    yield 'b';
+    return 'done';
+  }
+  const stream = tracer.withSpan('stream', {}, () => tokens());
+  t.equal(sink.spans()[0]?.status, 'active');
+  const seen: string[] = [];
+  for await (const token of stream) seen.push(token);
+  t.same(seen, ['a', 'b']);
+  t.equal(sink.spans()[0]?.status, 'complete');
+  t.same(sink.spans()[0]?.resultPayload, { value: 'done' });
+});
+
+t.test('a stream that throws ends failed; one abandoned with break ends cancelled and return() reaches the source', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const error = new Error('stream broke');
+  async function* broken() {
+    yield 1;
+    throw error;
+  }
+  let caught: unknown;
+  try {
+    for await (const _ of tracer.withSpan('broken', {}, () => broken())) void _;
+  } catch (thrown) {
+    caught = thrown;
+  }
+  t.equal(caught, error);
+  let cleanedUp = false;
+  async function* endless() {
+    try {
+      for (let i = 0; ; i++) yield i;
+    } finally {
+      cleanedUp = true;
+    }
+  }
+  for await (const value of tracer.withSpan('abandoned', {}, () => endless())) if (value === 2) break;
+  t.equal(cleanedUp, true, 'return() was forwarded');
+  t.same(sink.spans().map((span) => span.status), ['failed', 'cancelled']);
+});
+
+t.test('an async iterable object (not an iterator) keeps its members and is tracked through its iterator', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const stream = {
+    controller: 'kept',
+    async *[Symbol.asyncIterator]() {
+      yield 1;
+      yield 2;
+    },
+  };
+  const returned = await tracer.withSpan('llm-stream', {}, async () => stream);
+  t.equal(returned, stream);
+  t.equal(returned.controller, 'kept');
+  t.equal(sink.spans()[0]?.status, 'active', 'an async fn resolving to a stream keeps the span open');
+  let sum = 0;
+  for await (const value of returned) sum += value;
+  t.equal(sum, 3);
+  t.equal(sink.spans()[0]?.status, 'complete');
+});
+
+t.test('a hand-written iterator: throw() is forwarded or fails the span; return() without a source return cancels', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const make = (withMethods: boolean) => {
+    const iterator: Record<string | symbol, unknown> = {
+      next: async () => ({ done: false, value: 1 }),
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    if (withMethods) iterator['throw'] = async () => ({ done: true, value: 'recovered' });
+    return iterator as unknown as AsyncIterator<number> & AsyncIterable<number>;
+  };
+  const withThrow = tracer.withSpan('with-throw', {}, () => make(true));
+  t.same(await withThrow.throw!(new Error('x')), { done: true, value: 'recovered' });
+  const bare = tracer.withSpan('bare', {}, () => make(false));
+  const error = new Error('thrown in');
+  t.equal(await bare.throw!(error).catch((thrown: unknown) => thrown), error);
+  const returning = tracer.withSpan('returning', {}, () => make(false));
+  t.same(await returning.next(), { done: false, value: 1 });
+  t.same(await returning.return!('early'), { done: true, value: 'early' });
+  const syncThrow = tracer.withSpan('sync-throw', {}, () => ({
+    next: () => {
+      throw error;
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  }));
+  t.throws(() => syncThrow.next(), error);
+  t.same(sink.spans().map((span) => span.status), ['complete', 'failed', 'cancelled', 'failed']);
+});
+
+t.test('a frozen async iterable ends its span at once; a sync generator is not drained', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  async function* source() {
+    yield 1;
+  }
+  const frozen = Object.freeze(source());
+  t.equal(tracer.withSpan('frozen-stream', {}, () => frozen), frozen);
+  let pulled = 0;
+  function* numbers() {
+    pulled++;
+    yield 1;
+  }
+  const generator = tracer.withSpan('sync-generator', {}, () => numbers());
+  t.equal(pulled, 0, 'not drained');
+  t.same([...generator], [1]);
+  t.same(sink.spans().map((span) => span.status), ['complete', 'complete']);
+});
+
+t.test('isAbortError() and describeError() cope with odd values', async (t) => {
+  t.equal(isAbortError(new DOMException('x', 'AbortError')), true);
+  t.equal(isAbortError({ get name() { throw new Error('getter'); } }), false);
+  t.equal(isAbortError(null), false);
+  t.same(describeError(null), { type: 'null', message: 'null' });
+  const noStack = new Error('no stack');
+  noStack.stack = undefined;
+  t.same(describeError(noStack), { type: 'Error', message: 'no stack' });
+  t.same(describeError({ toString() { throw new Error('x'); } }), { type: 'unknown', message: 'the thrown value could not be described' });
+});
