@@ -15,9 +15,9 @@ for (let i = 0; i < N; i++) {
   sink.spanStarted({ id, instanceId: inst, parentId: undefined, schemaName: 'agent:tool', payloadJson: JSON.stringify({ i, text: 'x'.repeat(100) }), startedAt: ts() });
   sink.spanEnded({ id, instanceId: inst, status: 'complete', resultPayloadJson: '{"ok":true}', finishedAt: ts() });
 }
-const t1 = performance.now(); console.log("after enqueue", Math.round(process.memoryUsage().rss/1e6), Math.round(process.memoryUsage().heapUsed/1e6));
+const t1 = performance.now(); const cpu1 = process.cpuUsage(); console.log("after enqueue", Math.round(process.memoryUsage().rss/1e6), Math.round(process.memoryUsage().heapUsed/1e6));
 const ok = await sink.flush(30000);
-const t2 = performance.now();
+const t2 = performance.now(); const cpu2 = process.cpuUsage(cpu1); console.log("flush-phase client cpu ms", Math.round((cpu2.user+cpu2.system)/1000), "wall", Math.round(t2-t1));
 const s = sink.stats();
 console.log(JSON.stringify({ B: process.env.B, C: process.env.C, ok, enqueueMs: Math.round(t1 - t0), totalMs: Math.round(t2 - t0), spansPerSec: Math.round(N / ((t2 - t0) / 1000)), reqs: s.requestsSent, rssMB: Math.round(process.memoryUsage().rss / 1e6), cpuMs: Math.round(process.cpuUsage().user/1000) }));
 console.log("end heap", Math.round(process.memoryUsage().heapUsed/1e6), "ext", Math.round(process.memoryUsage().external/1e6), "ab", Math.round(process.memoryUsage().arrayBuffers/1e6)); (globalThis as any).gc?.(); console.log("after gc rss", Math.round(process.memoryUsage().rss/1e6), Math.round(process.memoryUsage().heapUsed/1e6)); await sink.shutdown(1000); await client.close();

@@ -13,10 +13,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Tracer } from '../src/index.js';
 import { printResult, runChildForResult } from './lib/child.js';
 import { formatMb, formatNumber, printHeader, printNotes, printTable } from './lib/machine.js';
+import { startProfile } from './lib/profile.js';
 import { PeakRssSampler } from './lib/rss.js';
 import { startServerProcess, type ServerProcess } from './lib/server-process.js';
 import { spansOnServer } from './lib/verify.js';
-import { benchBlob, benchTracer } from './lib/workload.js';
+import { benchBlob, benchTracer, flatText } from './lib/workload.js';
 
 const SPANS = Number(process.env.BENCH_LARGE_SPANS ?? 50);
 const PAYLOAD_BYTES = Number(process.env.BENCH_LARGE_BYTES ?? 1_048_576);
@@ -42,7 +43,7 @@ interface Result {
 async function workload(tracer: Tracer | undefined): Promise<void> {
   for (let i = 0; i < SPANS; i++) {
     // A fresh 1 MB string per span, as a real prompt or document would be.
-    const payload = { i, text: String(i % 10).repeat(PAYLOAD_BYTES) };
+    const payload = { i, text: flatText(PAYLOAD_BYTES, String(i % 10)) };
     if (tracer) await tracer.withSpan(benchBlob, payload, () => sleep(WORK_MS));
     else await sleep(WORK_MS);
   }
@@ -55,6 +56,7 @@ async function runScenario(scenario: string): Promise<Result> {
   // Register the instance and warm the connection before measuring.
   let instanceId = '';
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+  const stopProfile = await startProfile();
   const sampler = new PeakRssSampler(10).start();
   let workloadMs = 0;
   let flushMs = 0;
@@ -78,6 +80,7 @@ async function runScenario(scenario: string): Promise<Result> {
   }
   histogram.disable();
   const rss = sampler.stop();
+  await stopProfile();
   const stats = tracer?.stats();
   const holdings = server ? await spansOnServer(server.url, server.token, instanceId) : undefined;
   await tracer?.shutdown({ timeoutMs: 10_000 });

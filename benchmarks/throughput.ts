@@ -78,6 +78,8 @@ interface Result {
   readonly clientRequests: number;
   readonly serverRequests: number;
   readonly cpuUs: number;
+  readonly produceCpuUs: number;
+  readonly serverCpuUs: number;
   readonly startRss: number;
   readonly sampledPeakRss: number;
   readonly maxRss: number;
@@ -92,7 +94,7 @@ async function runScenario(key: string): Promise<Result> {
   await tracer.withInstance(() => tracedAsyncTree(tracer, 0, WARMUP_ROOTS, 100));
   await tracer.flush({ timeoutMs: 30_000 });
   const requestsBefore = tracer.stats().requestsSent;
-  const serverBefore = (await server.counts()).requests;
+  const serverBefore = await server.counts();
 
   const stopProfile = await startProfile();
   await server.profile('start');
@@ -107,6 +109,7 @@ async function runScenario(key: string): Promise<Result> {
     spans = await scenario.run(tracer);
   });
   const produced = performance.now();
+  const producedCpu = process.cpuUsage(cpu0);
   sampler.sample();
   const flushOk = await tracer.flush({ timeoutMs: 120_000 });
   const t1 = performance.now();
@@ -129,8 +132,10 @@ async function runScenario(key: string): Promise<Result> {
     produceMs: produced - t0,
     flushOk,
     clientRequests: stats.requestsSent - requestsBefore,
-    serverRequests: serverCounts.requests - serverBefore,
+    serverRequests: serverCounts.requests - serverBefore.requests,
+    serverCpuUs: serverCounts.cpuUs - serverBefore.cpuUs,
     cpuUs: cpu.user + cpu.system,
+    produceCpuUs: producedCpu.user + producedCpu.system,
     startRss,
     sampledPeakRss: rss.sampledPeakBytes,
     maxRss: rss.maxRssBytes,
@@ -153,18 +158,20 @@ if (scenarioArg) {
   const results: Result[] = [];
   for (const key of Object.keys(SCENARIOS)) results.push((await runChildForResult<Result>(self, [key])).result);
   printTable(
-    ['scenario', 'spans', 'on server', 'lost', 'time to flush ms', 'spans/s', 'req (client)', 'req (server)', 'req/span', 'CPU us/span', 'RSS at start', 'peak RSS (sampled)', 'maxRSS', 'drops'],
+    ['scenario', 'spans', 'on server', 'lost', 'time to flush ms', 'of which producing', 'spans/s', 'req (client)', 'req (server)', 'req/span', 'client CPU us/span (producing + delivering)', 'server CPU us/span', 'RSS at start', 'peak RSS (sampled)', 'maxRSS', 'drops'],
     results.map((r) => [
       r.scenario,
       formatNumber(r.spans),
       formatNumber(r.onServer) + (r.uniqueOnServer === r.onServer ? '' : ` (${r.uniqueOnServer} unique)`),
       formatNumber(r.spans - r.uniqueOnServer) + (r.completeOnServer === r.onServer ? '' : `, ${r.onServer - r.completeOnServer} not complete`),
       `${formatNumber(r.durationMs)}${r.flushOk ? '' : ' (flush false)'}`,
+      formatNumber(r.produceMs),
       formatNumber((r.spans / r.durationMs) * 1000),
       formatNumber(r.clientRequests),
       formatNumber(r.serverRequests),
       formatNumber(r.clientRequests / r.spans, 4),
-      formatNumber(r.cpuUs / r.spans, 2),
+      `${formatNumber(r.cpuUs / r.spans, 1)} (${formatNumber(r.produceCpuUs / r.spans, 1)} + ${formatNumber((r.cpuUs - r.produceCpuUs) / r.spans, 1)})`,
+      formatNumber(r.serverCpuUs / r.spans, 1),
       formatMb(r.startRss),
       formatMb(r.sampledPeakRss),
       formatMb(r.maxRss),
@@ -175,7 +182,9 @@ if (scenarioArg) {
     ...Object.values(SCENARIOS).map((s) => `${s.name}: ${s.description}.`),
     'time to flush: from the first span (withInstance, which registers the instance) until tracer.flush() resolves; spans/s = spans / that time.',
     'on server / lost: GET /api/v1/agent_spans?agent_instance_id=... through PrefactorHttpClient after flush; lost = spans created - distinct ids held.',
-    'req (server): requests the server process counted in the same interval; CPU us/span: process.cpuUsage() of the client over the same interval.',
+    'of which producing: until the last span of the workload ended (then only delivery is left).',
+    'req (server): requests the server process counted in the same interval. client CPU: process.cpuUsage() of this process over the interval, ' +
+      'split at the end of producing (the burst never lets the loop turn, so the part after it is delivery alone); server CPU: the server process\'s own cpuUsage().',
     'RSS at start: after imports, server start and warm-up, just before the first measured span. peak RSS (sampled): process.memoryUsage.rss() every 10 ms (only when the loop turns); maxRSS: process.resourceUsage().maxRSS (whole process life).',
     'targets (burst): >= 50,000 spans/s, none lost, <= 0.02 requests per span, peak RSS <= 120 MB.',
   ]);

@@ -69,13 +69,13 @@ export interface TracedOptions<Params, Args extends unknown[]> {
  * `fn` wrapped so that every call runs in a span of `spanType` (see `withSpan`), with the payload
  * made by `options.payload` from the arguments. The tracer is looked up at each call.
  */
-export function traced<Params, Result, Args extends unknown[], T>(
+export function traced<Params, Result, Args extends unknown[], T, This = unknown>(
   spanType: SpanType<Params, Result> | string,
-  fn: (this: unknown, ...args: Args) => T,
-  options: TracedOptions<Params, Args> = {},
-): (...args: Args) => T {
+  fn: (this: This, ...args: Args) => T,
+  options: TracedOptions<NoInfer<Params>, Args> = {},
+): (this: This, ...args: Args) => T {
   const makePayload = options.payload;
-  return function (this: unknown, ...args: Args): T {
+  return function (this: This, ...args: Args): T {
     let payload: unknown;
     try {
       payload = makePayload === undefined ? { args } : makePayload(...args);

@@ -17,3 +17,20 @@ export type { Instance } from './instance.js';
 export { InMemorySink } from './sinks/memory-sink.js';
 export type { RecordedInstance, RecordedSpan, SpanNode } from './sinks/memory-sink.js';
 export type { SpanSink, DeliveryStats, DropReason, InstanceRegistration, SpanStartEvent, SpanEndEvent } from './sink.js';
+// HTTP client (src/http, src/endpoints) and wire models.
+export { PrefactorHttpClient } from './http/client.js';
+export type { CallOptions, RequestOptions, RetryInfo } from './http/client.js';
+export type { HttpClientConfig } from './http/config.js';
+export {
+  PrefactorHttpError,
+  PrefactorApiError,
+  PrefactorAuthError,
+  PrefactorNotFoundError,
+  PrefactorValidationError,
+  PrefactorRetryExhaustedError,
+  PrefactorClientError,
+  PrefactorResponseContractError,
+  isTransientError,
+} from './http/errors.js';
+export type { CreateAgentSpanParams } from './endpoints/agent-spans.js';
+export * from './models/index.js';

@@ -5,7 +5,12 @@ import t from 'tap';
 import { PrefactorHttpClient } from '../src/http/client.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const NO_COLOR_ENV = { ...process.env, NO_COLOR: '1', PREFACTOR_API_URL: '', PREFACTOR_API_TOKEN: '' };
+// Children run without tap's process-info hooks (NODE_OPTIONS, _TAPJS_PROCESSINFO_*): they load src/
+// through tsx, and their coverage, merged with the tests' own, would be mapped onto the wrong lines.
+const parentEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([name]) => name !== 'NODE_OPTIONS' && name !== 'NODE_V8_COVERAGE' && !name.startsWith('_TAPJS_PROCESSINFO')),
+);
+const NO_COLOR_ENV = { ...parentEnv, NO_COLOR: '1', PREFACTOR_API_URL: '', PREFACTOR_API_TOKEN: '' };
 
 /** Runs `prefactor-trace ...args` to completion. */
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

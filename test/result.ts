@@ -101,6 +101,13 @@ t.test('a frozen thenable is wrapped in a proxy whose members stay usable', asyn
   t.equal(sink.spans()[0]?.status, 'complete');
 });
 
+t.test('a returned function is returned itself and ends the span', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const callback = (): number => 1;
+  t.equal(tracer.withSpan('returns-function', {}, () => callback), callback);
+  t.equal(sink.spans()[0]?.status, 'complete');
+});
+
 t.test('a value whose then getter throws ends the span at once and is returned', async (t) => {
   const { tracer, sink } = memoryTracer(t);
   const hostile = Object.defineProperty({}, 'then', { get: () => { throw new Error('getter'); } });

@@ -8,7 +8,17 @@ export function machineLines(): string[] {
     `machine: ${model} x ${cpus.length} (os.cpus()), ${formatMb(os.totalmem())} total memory, ${os.type()} ${os.release()} ${os.arch()}`,
     `node: ${process.version} (${process.execPath})`,
     `date: ${new Date().toISOString()}`,
+    loadLine(),
   ];
+}
+
+/**
+ * The load average: wall-clock figures are only meaningful on an otherwise idle machine (a load
+ * well above the CPU count means other processes competed for the CPUs during the run).
+ */
+export function loadLine(): string {
+  const [one = 0, five = 0] = os.loadavg();
+  return `load average: ${one.toFixed(2)} (1 min), ${five.toFixed(2)} (5 min) on ${os.cpus().length} CPUs`;
 }
 
 /** Bytes as "12.3 MB" (MB = 1,048,576 bytes). */
@@ -54,7 +64,8 @@ export function printTable(headers: readonly string[], rows: readonly (readonly 
   console.log('');
 }
 
-/** Prints free-form notes under a table. */
+/** Prints free-form notes under a table, then the load average at the end of the run. */
 export function printNotes(notes: readonly string[]): void {
   for (const note of notes) console.log(`- ${note}`);
+  console.log(`- at the end: ${loadLine()}`);
 }

@@ -34,7 +34,8 @@ process.on('message', (message: Message) => {
       stopProfile = undefined;
     }
     const spans = message.instanceId === undefined ? undefined : server.spans(message.instanceId).length;
-    process.send?.({ type: 'counts', id: message.id, requests, spans });
+    const cpu = process.cpuUsage();
+    process.send?.({ type: 'counts', id: message.id, requests, spans, cpuUs: cpu.user + cpu.system });
   })();
 });
 

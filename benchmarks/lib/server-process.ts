@@ -6,13 +6,23 @@ import { fileURLToPath } from 'node:url';
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const SERVER_MAIN = fileURLToPath(new URL(`./server-main${EXT}`, import.meta.url));
 
+/** What the server process reports about itself. */
+export interface ServerCounts {
+  /** HTTP requests received so far. */
+  readonly requests: number;
+  /** Spans held for the instance asked about. */
+  readonly spans: number | undefined;
+  /** CPU time of the server process so far (user + system), in microseconds. */
+  readonly cpuUs: number;
+}
+
 /** The local server running in a child process (see `server-main.ts`). */
 export interface ServerProcess {
   readonly url: string;
   readonly token: string;
   readonly pid: number;
   /** HTTP requests the server received so far, and the spans it holds for `instanceId` if given. */
-  counts(instanceId?: string): Promise<{ requests: number; spans: number | undefined }>;
+  counts(instanceId?: string): Promise<ServerCounts>;
   /** With BENCH_SERVER_CPU_PROF=<file>, starts or stops profiling the server process (else a no-op). */
   profile(action: 'start' | 'stop'): Promise<void>;
   close(): Promise<void>;
@@ -33,13 +43,13 @@ export async function startServerProcess(): Promise<ServerProcess> {
     }),
   ])) as [{ type: string; url: string; token: string }];
   let nextId = 0;
-  const ask = (type: string, instanceId?: string): Promise<{ requests: number; spans: number | undefined }> => {
+  const ask = (type: string, instanceId?: string): Promise<ServerCounts> => {
     const id = ++nextId;
-    const reply = new Promise<{ requests: number; spans: number | undefined }>((resolve) => {
-      const onMessage = (message: { type: string; id: number; requests: number; spans?: number }): void => {
+    const reply = new Promise<ServerCounts>((resolve) => {
+      const onMessage = (message: { type: string; id: number; requests: number; spans?: number; cpuUs: number }): void => {
         if (message.type !== 'counts' || message.id !== id) return;
         child.off('message', onMessage);
-        resolve({ requests: message.requests, spans: message.spans });
+        resolve({ requests: message.requests, spans: message.spans, cpuUs: message.cpuUs });
       };
       child.on('message', onMessage);
     });

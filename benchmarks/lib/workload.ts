@@ -32,6 +32,15 @@ export function benchTracer(apiUrl: string, apiToken: string, extra: Partial<Non
   });
 }
 
+/**
+ * A fresh flat string of `length` copies of `char`. (`'x'.repeat(n)` builds a rope that
+ * `JSON.stringify` must flatten first: for large payloads that would charge the benchmark's own
+ * string building to the SDK's snapshot.)
+ */
+export function flatText(length: number, char = 'x'): string {
+  return Buffer.alloc(length, char).toString('latin1');
+}
+
 /** Lets the event loop turn once (timers, I/O, the delivery worker). */
 export function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -17,6 +17,11 @@ const DROP_HINTS: Record<DropReason, string> = {
   serialization: 'their payload could not be serialised',
 };
 
+/** An error's stack (or its text, for a thrown non-Error), for an `error` log line. */
+export function errorText(error: unknown): string {
+  return error instanceof Error && error.stack !== undefined ? error.stack : String(error);
+}
+
 interface Storm {
   count: number;
   startedAt: number;

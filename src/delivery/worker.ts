@@ -20,6 +20,7 @@ import {
 import type { Operation } from './operations.js';
 import type { ResolvedDeliveryOptions } from './options.js';
 import type { Outbox } from './outbox.js';
+import { errorText } from './stats.js';
 import type { DeliveryCounters } from './stats.js';
 
 /** Item error codes worth another attempt (a real API may answer them per item). */
@@ -55,6 +56,8 @@ export class Worker {
   #pausedUntil = 0;
   #failures = 0;
   #stopped = false;
+  /** A flush is waiting: timers keep the process alive (a script that ends still delivers). */
+  #keepAlive = false;
   readonly #controllers = new Set<AbortController>();
   readonly #terminated = new Set<string>();
   /** Called after every request settles (flush waiters check progress). */
@@ -91,14 +94,30 @@ export class Worker {
           this.#lingerTimer = undefined;
           this.#due = true;
           this.#pump();
-        }, this.#options.flushIntervalMs).unref();
+        }, this.#options.flushIntervalMs);
+        this.#hold(this.#lingerTimer);
       });
     }
   }
 
+  /**
+   * While a flush waits, the worker's timers hold the process open (bounded by the flush's own
+   * deadline); otherwise they are unref'd and never keep it alive.
+   */
+  set keepAlive(keep: boolean) {
+    this.#keepAlive = keep;
+    for (const timer of [this.#lingerTimer, this.#pauseTimer]) {
+      if (keep) timer?.ref();
+      else timer?.unref();
+    }
+  }
+
+  #hold(timer: NodeJS.Timeout): NodeJS.Timeout {
+    return this.#keepAlive ? timer : timer.unref();
+  }
+
   /** Send everything queued now (flush). */
   hurry(): void {
-    if (this.#stopped) return;
     this.#due = true;
     this.#detach(() => this.#schedulePump());
   }
@@ -106,7 +125,7 @@ export class Worker {
   #schedulePump(): void {
     if (this.#pumpScheduled) return;
     this.#pumpScheduled = true;
-    setImmediate(() => this.#pump()).unref();
+    setImmediate(() => this.#pump());
   }
 
   #pump(): void {
@@ -126,7 +145,6 @@ export class Worker {
   }
 
   async #runTask(): Promise<void> {
-    if (this.#stopped) return;
     const stamp = ++this.#stamp;
     const { batch, single } = this.#assemble(stamp);
     if (batch.length === 0 && single === undefined) {
@@ -137,12 +155,12 @@ export class Worker {
     try {
       if (single !== undefined) await this.#sendSingle(single);
       else await this.#sendBulk(batch);
+      /* c8 ignore start: defensive, the send paths handle their own failures */
     } catch (error) {
-      /* c8 ignore next 3 */
       this.#unexpected(error);
-      for (const op of batch) this.#outbox.requeue(op);
-      if (single !== undefined) this.#outbox.requeue(single);
+      for (const op of single === undefined ? batch : [single]) if (op.state === IN_FLIGHT) this.#outbox.requeue(op);
     } finally {
+      /* c8 ignore stop */
       // Re-queued operations (transient failure, unprocessed bulk items) were due already.
       if (single?.state === QUEUED || batch.some((op) => op.state === QUEUED)) this.#due = true;
       this.#blocked = false;
@@ -213,6 +231,7 @@ export class Worker {
     this.#failures = 0;
     let transient = false;
     for (const op of batch) {
+      /* c8 ignore next: a response that lands after shutdown dropped the batch */
       if (op.state !== IN_FLIGHT) continue;
       if (op.dep?.state === DROPPED) {
         this.#outbox.drop(op, 'dependency_dropped');
@@ -244,7 +263,7 @@ export class Worker {
 
   #confirm(op: Operation, outcome: Outcome): void {
     const control = outcome.control;
-    if (control?.terminate === true && (op.kind === CREATE || op.kind === SPAN_FINISH)) {
+    if (control?.terminate === true) {
       this.#terminate(op.instanceId, typeof control.reason === 'string' ? control.reason : 'terminated by the API');
     }
     this.#outbox.confirm(op);
@@ -336,11 +355,12 @@ export class Worker {
       this.#pausedUntil = 0;
       this.#queue.start();
       this.#pump();
-    }, delayMs).unref();
+    }, delayMs);
+    this.#hold(this.#pauseTimer);
   }
 
   #unexpected(error: unknown): void {
-    safeLog(this.#logger, 'error', `Unexpected failure in the delivery engine: ${String((error as Error)?.stack ?? error)}`);
+    safeLog(this.#logger, 'error', `Unexpected failure in the delivery engine: ${errorText(error)}`);
   }
 
   /** Stops for good: no new request, in-flight ones aborted, timers cleared. */

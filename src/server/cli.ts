@@ -49,6 +49,7 @@ Options:
   --token <t>    Bearer token (default $PREFACTOR_API_TOKEN or dev-token)
   --data <dir>   Read the journal in this directory instead of a server
   --json         Print {instance, spans} with the spans as a tree, as JSON
+  --timeout <ms> How long to wait for the server (default 10000)
 `;
 
 /** A failure the CLI reports as one line and exit code 1. */
@@ -126,6 +127,7 @@ async function view(args: readonly string[], io: CliIo): Promise<number> {
     token: { type: 'string' },
     data: { type: 'string' },
     json: { type: 'boolean' },
+    timeout: { type: 'string' },
   });
   if (values.help) {
     io.stdout(VIEW_USAGE);
@@ -133,7 +135,8 @@ async function view(args: readonly string[], io: CliIo): Promise<number> {
   }
   if (positionals.length > 1) throw new CliError(`Expected at most one instance id, got ${positionals.length}: run \`prefactor-trace view --help\``);
   const wanted = positionals[0];
-  const source = values.data === undefined ? fromServer(values.url, values.token, io.env) : fromJournal(values.data);
+  const timeoutMs = integer('--timeout', values.timeout ?? '10000');
+  const source = values.data === undefined ? fromServer(values.url, values.token, io.env, timeoutMs) : fromJournal(values.data);
   const { instance, spans } = await source(wanted);
   const tree = buildSpanTree(spans);
   if (values.json) {
@@ -158,13 +161,13 @@ function fromJournal(dir: string): Source {
   };
 }
 
-function fromServer(url: string | undefined, token: string | undefined, env: NodeJS.ProcessEnv): Source {
+function fromServer(url: string | undefined, token: string | undefined, env: NodeJS.ProcessEnv, timeoutMs: number): Source {
   const base = (url ?? (env.PREFACTOR_API_URL || 'http://127.0.0.1:4318')).replace(/\/+$/, '');
   const bearer = token ?? (env.PREFACTOR_API_TOKEN || 'dev-token');
   const get = async <T>(path: string): Promise<T> => {
     let response: Response;
     try {
-      response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${bearer}` }, signal: AbortSignal.timeout(10_000) });
+      response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${bearer}` }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       const { cause } = error as { cause?: { code?: string; message?: string } };
       const reason = cause?.code ?? cause?.message ?? (error as Error).message;

@@ -1,7 +1,7 @@
 import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AgentSpan } from '../models/index.js';
-import type { InstanceRecord, StoredResponse } from './store.js';
+import type { InstanceRecord, StoredResponse } from './records.js';
 
 /**
  * The local server's persistence: an NDJSON journal with one line per applied change. A line holds

@@ -1,61 +1,10 @@
 import { generateId, isPrefactorId, partitionOf } from '../ids.js';
-import type { AgentInstance, AgentInstanceSpanCounts, AgentSpan, AgentStatus, FinishStatus } from '../models/index.js';
+import type { AgentInstance, AgentInstanceSpanCounts, AgentSpan, FinishStatus } from '../models/index.js';
 import type { Journal, JournalEntry } from './journal.js';
+import { countSpan, emptyCounts, FINISHED, LOCAL_ACCOUNT_ID } from './records.js';
+import type { InstanceRecord, RegisterInput, SpanInput, StoredResponse } from './records.js';
 import { failure, success } from './responses.js';
-import type { Outcome, SuccessBody } from './responses.js';
-
-/** An instance as stored: the wire shape without `span_counts` (kept apart, always current). */
-export interface InstanceRecord {
-  type: 'agent_instance';
-  id: string;
-  account_id: string;
-  agent_id: string;
-  agent_version_id: string;
-  environment_id: string;
-  status: AgentStatus;
-  inserted_at: string;
-  updated_at: string;
-  started_at: string | null | undefined;
-  finished_at: string | null | undefined;
-  /** Set by the killswitch (`LocalServer.terminate`). */
-  termination_reason?: string | null;
-}
-/** A stored success response, replayed for a repeated idempotency key. */
-export type StoredResponse = SuccessBody;
-
-/** Input of a registration, as validated. */
-export interface RegisterInput {
-  agent_id: string;
-  id?: string | null | undefined;
-  environment_id?: string | null | undefined;
-  agent_version: { name?: string | null | undefined; external_identifier?: string | null | undefined };
-}
-
-/** Input of a span creation, as validated. */
-export interface SpanInput {
-  agent_instance_id: string;
-  schema_name: string;
-  status: AgentStatus;
-  payload?: Record<string, unknown> | null | undefined;
-  result_payload?: Record<string, unknown> | null | undefined;
-  id?: string | null | undefined;
-  parent_span_id?: string | null | undefined;
-  started_at?: string | null | undefined;
-  finished_at?: string | null | undefined;
-}
-
-export const LOCAL_ACCOUNT_ID = 'local';
-const FINISHED = new Set<AgentStatus>(['complete', 'failed', 'cancelled']);
-
-const emptyCounts = (): AgentInstanceSpanCounts => ({
-  total: 0,
-  pending: 0,
-  active: 0,
-  complete: 0,
-  failed: 0,
-  cancelled: 0,
-  finished: 0,
-});
+import type { Outcome } from './responses.js';
 
 /**
  * The server's state: instances, spans (per instance in creation order), span counts, idempotency
@@ -309,11 +258,6 @@ export class Store {
     this.onSpan(span, 'finished');
     return success(span, this.#control(span.agent_instance_id));
   }
-}
-
-function countSpan(counts: AgentInstanceSpanCounts, status: AgentStatus, delta: 1 | -1): void {
-  counts[status] += delta;
-  if (FINISHED.has(status)) counts.finished += delta;
 }
 
 /** The partition of an id in the API's format (so related ids land together), else a random one. */

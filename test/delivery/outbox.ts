@@ -129,3 +129,30 @@ t.test('an instance whose register was dropped takes its whole subtree with it',
   t.equal(stats.dropped.dependency_dropped, 4, 'start, create, finish and finish of the second instance');
   t.equal(await sink.flush(5000), true);
 });
+
+t.test('a finish that finds the queue full is dropped, and so is an instance finish', async (t) => {
+  const server = await withServer(t);
+  const proxy = await withProxy(t, server.url, () => 'hang');
+  const { sink } = sinkFor(t, proxy.url, { maxQueueSize: 3, flushIntervalMs: 1 }, { requestTimeoutMs: 60_000 });
+  const instanceId = startInstance(sink);
+  const span = openSpan(sink, instanceId, undefined, { n: 1 });
+  await new Promise<void>((resolve) => {
+    const wait = (): void => void (sink.stats().inFlight === 3 ? resolve() : setTimeout(wait, 1));
+    wait();
+  });
+  span.end();
+  sink.finishInstance(instanceId, 'complete', new Date().toISOString());
+  t.equal(sink.stats().dropped.queue_overflow, 2);
+});
+
+t.test('dropped span ids are remembered within a bound', async (t) => {
+  const server = await withServer(t);
+  const { sink } = sinkFor(t, server.url, { maxQueueSize: 2, flushIntervalMs: 60_000 });
+  const instanceId = startInstance(sink);
+  const first = openSpan(sink, instanceId, undefined, { n: 0 });
+  for (let n = 1; n <= 10_000; n++) openSpan(sink, instanceId, undefined, { n });
+  first.end();
+  // 10,001 creates found no room; the first one's id was forgotten, so its finish counts as an overflow too.
+  t.equal(sink.stats().dropped.queue_overflow, 10_002);
+  t.equal(sink.stats().dropped.dependency_dropped, 0);
+});

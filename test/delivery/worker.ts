@@ -231,3 +231,50 @@ t.test('a create or a finish the server already has counts as delivered', async 
   t.equal(stats.operationsSent, 6);
   t.equal(stats.dropped.rejected_by_server, 0);
 });
+
+t.test('single requests: transient failures are re-sent, a transient item code backs off, shutdown aborts', async (t) => {
+  const server = await withServer(t);
+  let calls = 0;
+  let hang = false;
+  const proxy = await withProxy(t, server.url, () => {
+    calls++;
+    if (hang) return 'hang';
+    if (calls === 1) return 'destroy';
+    if (calls === 2) return { status: 400, body: { status: 'error', code: 'timeout', message: 'try later' } };
+    return undefined;
+  });
+  const { sink } = sinkFor(t, proxy.url, { batching: false }, { requestTimeoutMs: 60_000 });
+  const expected: ExpectedSpan[] = [];
+  const instanceId = startInstance(sink);
+  openSpan(sink, instanceId, undefined, { n: 1 }, expected).end();
+  t.equal(await sink.flush(5000), true);
+  t.same(spanDifferences(server, expected), []);
+  t.equal(sink.stats().operationsRetried, 2, 'the register, twice');
+  hang = true;
+  openSpan(sink, instanceId, undefined, { n: 2 });
+  t.equal(await sink.shutdown(50), false);
+  t.equal(sink.stats().dropped.shutdown_timeout, 1);
+  t.equal(sink.stats().inFlight, 0);
+});
+
+t.test('the killswitch in a bulk output, without a reason, and a throwing handler', async (t) => {
+  const server = await withServer(t);
+  const proxy = await withProxy(t, server.url, ({ path, body }) => {
+    if (path !== '/api/v1/bulk') return undefined;
+    const outputs = Object.fromEntries(
+      bulkItems(body).map((item) => [item.idempotency_key, { status: 'success', details: {}, control: { terminate: true } }]),
+    );
+    return { status: 200, body: { status: 'success', outputs } };
+  });
+  const { sink, logger } = sinkFor(t, proxy.url);
+  const calls: string[] = [];
+  sink.setTerminateHandler((instanceId, reason) => {
+    calls.push(`${instanceId}: ${reason}`);
+    throw 'handler bug';
+  });
+  const instanceId = startInstance(sink);
+  openSpan(sink, instanceId, undefined, { n: 1 }).end();
+  t.equal(await sink.flush(5000), true);
+  t.same(calls, [`${instanceId}: terminated by the API`]);
+  t.ok(logger.of('error').some((line) => line.includes('handler bug')));
+});

@@ -132,4 +132,13 @@ t.test('runCli view reports server errors and unreachable servers in one line', 
   });
   t.match(await cli(['view', '--url', 'http://127.0.0.1:9']), { code: 1, stderr: /Could not reach http:\/\/127\.0\.0\.1:9 \(bad port\)/ });
   t.match(await cli(['view', '--url', 'not a url']), { code: 1, stderr: /Could not reach not a url \(ERR_INVALID_URL\)/ });
+  const stalled = await withServer(t, { faults: { stallRate: 1 } });
+  t.match(await cli(['view', '--url', stalled.url, '--timeout', '50']), { code: 1, stderr: /Could not reach http:\/\/127\.0\.0\.1:\d+ \(The operation was aborted due to timeout\)/ });
+});
+
+t.test('runCli view defaults to http://127.0.0.1:4318 and dev-token', async (t) => {
+  // Whatever listens on 4318 on this machine (usually nothing), the answer names the default URL.
+  const result = await cli(['view', '--timeout', '2000'], { PREFACTOR_API_URL: '', PREFACTOR_API_TOKEN: '' });
+  if (result.code === 0) t.match(result.stdout, /^Agent instance /);
+  else t.match(result.stderr, /http:\/\/127\.0\.0\.1:4318/);
 });

@@ -42,7 +42,9 @@ t.test('register, start, finish and get return full AgentInstance shapes', async
   const second = await client.agentInstances.register({ ...REGISTER, environment_id: 'prod' });
   t.equal(second.agent_version_id, registered.agent_version_id, 'the same agent version keeps its id');
   t.equal(second.environment_id, 'prod');
-  const listed = await client.agentInstances.list();
+  const unnamed = await client.agentInstances.register({ ...REGISTER, agent_version: {} });
+  t.not(unnamed.agent_version_id, registered.agent_version_id, 'another agent version gets another id');
+  const listed = (await client.agentInstances.list()).slice(1);
   t.same(listed.map((i) => i.id), [second.id, registered.id], 'newest first');
 });
 

@@ -1,0 +1,64 @@
+import type { AgentInstanceSpanCounts, AgentStatus } from '../models/index.js';
+import type { SuccessBody } from './responses.js';
+
+/** An instance as stored: the wire shape without `span_counts` (kept apart, always current). */
+export interface InstanceRecord {
+  type: 'agent_instance';
+  id: string;
+  account_id: string;
+  agent_id: string;
+  agent_version_id: string;
+  environment_id: string;
+  status: AgentStatus;
+  inserted_at: string;
+  updated_at: string;
+  started_at: string | null | undefined;
+  finished_at: string | null | undefined;
+  /** Set by the killswitch (`LocalServer.terminate`). */
+  termination_reason?: string | null;
+}
+/** A stored success response, replayed for a repeated idempotency key. */
+export type StoredResponse = SuccessBody;
+
+/** Input of a registration, as validated. */
+export interface RegisterInput {
+  agent_id: string;
+  id?: string | null | undefined;
+  environment_id?: string | null | undefined;
+  agent_version: { name?: string | null | undefined; external_identifier?: string | null | undefined };
+}
+
+/** Input of a span creation, as validated. */
+export interface SpanInput {
+  agent_instance_id: string;
+  schema_name: string;
+  status: AgentStatus;
+  payload?: Record<string, unknown> | null | undefined;
+  result_payload?: Record<string, unknown> | null | undefined;
+  id?: string | null | undefined;
+  parent_span_id?: string | null | undefined;
+  started_at?: string | null | undefined;
+  finished_at?: string | null | undefined;
+}
+
+/** The `account_id` of everything the local server stores. */
+export const LOCAL_ACCOUNT_ID = 'local';
+/** The statuses a finish sets. */
+export const FINISHED = new Set<AgentStatus>(['complete', 'failed', 'cancelled']);
+
+/** Counts of an instance without spans. */
+export const emptyCounts = (): AgentInstanceSpanCounts => ({
+  total: 0,
+  pending: 0,
+  active: 0,
+  complete: 0,
+  failed: 0,
+  cancelled: 0,
+  finished: 0,
+});
+
+/** Moves one span into (`1`) or out of (`-1`) `status` in `counts` (`total` is counted apart). */
+export function countSpan(counts: AgentInstanceSpanCounts, status: AgentStatus, delta: 1 | -1): void {
+  counts[status] += delta;
+  if (FINISHED.has(status)) counts.finished += delta;
+}

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import t from 'tap';
+import { withServer } from '../fixtures/server.js';
+
+const CHILD = 'test/fixtures/delivery-child.ts';
+
+async function runChild(url: string, env: Record<string, string> = {}): Promise<{ code: number | null; ms: number; stdout: string }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, url], {
+    cwd: process.cwd(),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, ms: Date.now() - started, stdout };
+}
+
+t.test('a process that never calls shutdown() exits by itself, and its spans arrive', async (t) => {
+  const server = await withServer(t);
+  const { code, stdout } = await runChild(server.url);
+  t.equal(code, 0);
+  const instanceId = stdout.trim();
+  t.equal(server.instance(instanceId)?.status, 'complete');
+  const spans = server.spans(instanceId);
+  t.equal(spans.length, 4);
+  t.ok(spans.every((span) => span.status === 'complete'));
+  const plan = spans.find((span) => span.schema_name === 'agent:plan')!;
+  t.same(
+    spans.filter((span) => span.schema_name === 'agent:tool').map((span) => span.parent_span_id),
+    [plan.id, plan.id, plan.id],
+  );
+});
+
+t.test('a process whose API stalls exits within shutdownTimeoutMs', async (t) => {
+  // Connections are accepted and never answered: the worst case for an exiting process.
+  const server = await withServer(t, { faults: { stallRate: 1 } });
+  const { code, ms } = await runChild(server.url, { SHUTDOWN_TIMEOUT_MS: '500' });
+  t.equal(code, 0);
+  t.ok(ms < 500 + 2500, `exited after ${ms} ms (tsx start-up included)`);
+  t.ok(server.faultCounts().stall > 0);
+});
+
+t.test('a process whose API is down exits within shutdownTimeoutMs', async (t) => {
+  const { code, ms } = await runChild('http://127.0.0.1:9', { SHUTDOWN_TIMEOUT_MS: '500' });
+  t.equal(code, 0);
+  t.ok(ms < 500 + 2500, `exited after ${ms} ms (tsx start-up included)`);
+});

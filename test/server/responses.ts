@@ -1,0 +1,20 @@
+import t from 'tap';
+import { z } from 'zod';
+import { failure, issuesToErrors, success, validationFailure } from '../../src/server/responses.js';
+
+t.test('success() and failure() build the wire envelopes', async (t) => {
+  t.same(success({ a: 1 }), { statusCode: 200, body: { status: 'success', details: { a: 1 } } });
+  t.same(success(1, { terminate: true, reason: 'r' }).body, { status: 'success', details: 1, control: { terminate: true, reason: 'r' } });
+  t.same(failure(409, 'invalid_action', 'no'), { statusCode: 409, body: { status: 'error', code: 'invalid_action', message: 'no' } });
+  t.same(failure(422, 'x', 'm', { f: 'bad' }).body, { status: 'error', code: 'x', message: 'm', errors: { f: 'bad' } });
+});
+
+t.test('issuesToErrors maps zod issues to dot paths, the first message per path, the root as body', async (t) => {
+  const schema = z.object({ a: z.object({ b: z.string() }), list: z.array(z.number().min(5).max(1)) });
+  const { error } = schema.safeParse({ a: { b: 1 }, list: [3] });
+  t.same(Object.keys(issuesToErrors(error!.issues)), ['a.b', 'list.0']);
+  t.same(Object.keys(issuesToErrors(error!.issues, ['items', 2])), ['items.2.a.b', 'items.2.list.0']);
+  t.same(issuesToErrors(z.object({}).safeParse(null).error!.issues), { body: 'Invalid input: expected object, received null' });
+  const outcome = validationFailure(error!.issues);
+  t.match(outcome, { statusCode: 422, body: { code: 'validation_error', message: 'The request is invalid (a.b, list.0): fix the fields listed in `errors`' } });
+});
