@@ -20,6 +20,8 @@ const SPANS = Number(process.env.BENCH_OUTAGE_SPANS ?? 210_000);
 
 interface Scenario {
   readonly description: string;
+  /** The untraced scenario with the same workload, whose peak RSS is this one's reference. */
+  readonly baseline?: string;
   readonly traced: boolean;
   readonly spans: number;
   readonly textBytes: number;
@@ -28,9 +30,10 @@ interface Scenario {
 
 const SCENARIOS: Record<string, Scenario> = {
   baseline: { description: 'no tracer (workload alone)', traced: false, spans: SPANS, textBytes: 100, options: {} },
-  defaults: { description: 'defaults', traced: true, spans: SPANS, textBytes: 100, options: {} },
+  defaults: { description: 'defaults', baseline: 'baseline', traced: true, spans: SPANS, textBytes: 100, options: {} },
   small: {
     description: 'small bounds',
+    baseline: 'baseline',
     traced: true,
     spans: SPANS,
     textBytes: 100,
@@ -39,6 +42,7 @@ const SCENARIOS: Record<string, Scenario> = {
   'baseline-10k': { description: 'no tracer, 10 KB payloads', traced: false, spans: 30_000, textBytes: 10_000, options: {} },
   'bytes-10k': {
     description: '10 KB payloads, bytes bound',
+    baseline: 'baseline-10k',
     traced: true,
     spans: 30_000,
     textBytes: 10_000,
@@ -127,8 +131,12 @@ if (scenarioArg) {
   });
   const self = fileURLToPath(import.meta.url);
   const rows: string[][] = [];
+  const peakOf: Record<string, number> = {};
   for (const key of Object.keys(SCENARIOS)) {
     const { result: r, exitedAt, exitCode } = await runChildForResult<Result>(self, [key]);
+    peakOf[key] = Math.max(r.maxRss, r.sampledPeakRss);
+    const reference = SCENARIOS[key]?.baseline;
+    const referencePeak = reference === undefined ? undefined : peakOf[reference];
     type Stats = { operationsEnqueued: number; operationsSent: number; queued: number; inFlight: number; dropped: Record<string, number> };
     const stats = r.stats as Stats | undefined;
     const after = r.statsAfterShutdown as Stats | undefined;
@@ -145,6 +153,7 @@ if (scenarioArg) {
       formatNumber(r.workloadMs),
       formatMb(r.sampledPeakRss),
       formatMb(r.maxRss),
+      referencePeak === undefined ? '-' : formatMb(peakOf[key]! - referencePeak),
       stats ? `${formatNumber(stats.operationsEnqueued)} / ${formatNumber(stats.operationsSent)} / ${formatNumber(stats.queued + stats.inFlight)}` : '-',
       dropText(stats),
       dropText(after),
@@ -156,11 +165,12 @@ if (scenarioArg) {
     ]);
   }
   printTable(
-    ['scenario', 'options', 'spans', 'workload ms', 'peak RSS (sampled)', 'maxRSS', 'ops enqueued / sent / held', 'drops by reason (before shutdown)', 'drops by reason (after shutdown)', 'counts add up', 'shutdown()', 'shutdown ms', 'shutdown -> exit ms', 'exit code'],
+    ['scenario', 'options', 'spans', 'workload ms', 'peak RSS (sampled)', 'maxRSS', 'peak above untraced run', 'ops enqueued / sent / held', 'drops by reason (before shutdown)', 'drops by reason (after shutdown)', 'counts add up', 'shutdown()', 'shutdown ms', 'shutdown -> exit ms', 'exit code'],
     rows,
   );
   printNotes([
     'peak RSS (sampled): process.memoryUsage.rss() every 10 ms while the loop turns; maxRSS: process.resourceUsage().maxRSS (whole process life).',
+    'peak above untraced run: peak RSS minus the peak of the untraced run of the same workload (baseline / baseline-10k): what the tracer and its queue cost.',
     'ops are operations with the engine\'s weights (a create carrying its finish counts 2); held = queued + in flight when the workload ends.',
     'drops are read from tracer.stats() when the workload ends and again after shutdown() (what it gives up counts as shutdown_timeout); ' +
       'counts add up: enqueued = sent + sum(dropped) + queued + inFlight, both times.',

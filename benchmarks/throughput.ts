@@ -25,13 +25,22 @@ const WARMUP_ROOTS = 300; // 900 spans into a separate instance before measuring
 
 interface Scenario {
   readonly name: string;
+  /**
+   * How the CPU-bound estimate is formed: `serial` when the workload never lets the loop turn
+   * (delivery starts only after producing), `overlapped` when they interleave, `paced` (none) when
+   * the workload runs at a set rate.
+   */
+  readonly shape: 'serial' | 'overlapped' | 'paced';
   readonly description: string;
+  /** `stub`: a minimal stand-in server instead of the local server (the SDK's own ceiling). */
+  readonly server?: 'stub';
   readonly run: (tracer: Tracer) => Promise<number>; // returns the number of spans it created
 }
 
 const SCENARIOS: Record<string, Scenario> = {
   burst: {
     name: 'burst',
+    shape: 'serial',
     description: `${BURST_SPANS / 3} roots x (1 + 2 children) back to back, never yielding to the event loop`,
     run: async (tracer) => {
       await tracedAsyncTree(tracer, 0, BURST_SPANS / 3);
@@ -40,14 +49,28 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'burst-yielding': {
     name: 'burst, yielding',
+    shape: 'overlapped',
     description: `${BURST_SPANS / 3} roots x 3 spans, setImmediate after every 100 roots`,
     run: async (tracer) => {
       await tracedAsyncTree(tracer, 0, BURST_SPANS / 3, 100);
       return BURST_SPANS;
     },
   },
+  'burst-stub': {
+    name: 'burst, stub server',
+    shape: 'serial',
+    description:
+      'the burst against a minimal stand-in that acknowledges every item without validating or storing it (benchmarks/lib/stub-server-main.ts): ' +
+      'the SDK\'s own ceiling on this machine; "on server" is the distinct span ids it was asked to create',
+    server: 'stub',
+    run: async (tracer) => {
+      await tracedAsyncTree(tracer, 0, BURST_SPANS / 3);
+      return BURST_SPANS;
+    },
+  },
   steady: {
     name: 'steady',
+    shape: 'paced',
     description: `${STEADY_RATE} spans/s for ${STEADY_SECONDS} s (roots of 3 spans, paced every 10 ms)`,
     run: async (tracer) => {
       const totalRoots = Math.round((STEADY_RATE * STEADY_SECONDS) / 3);
@@ -68,6 +91,7 @@ const SCENARIOS: Record<string, Scenario> = {
 
 interface Result {
   readonly scenario: string;
+  readonly shape: Scenario['shape'];
   readonly spans: number;
   readonly onServer: number;
   readonly uniqueOnServer: number;
@@ -89,7 +113,7 @@ interface Result {
 async function runScenario(key: string): Promise<Result> {
   const scenario = SCENARIOS[key];
   if (!scenario) throw new Error(`Unknown scenario ${key}; use one of ${Object.keys(SCENARIOS).join(', ')}`);
-  const server = await startServerProcess();
+  const server = await startServerProcess(scenario.server ?? 'local');
   const tracer = benchTracer(server.url, server.token);
   await tracer.withInstance(() => tracedAsyncTree(tracer, 0, WARMUP_ROOTS, 100));
   await tracer.flush({ timeoutMs: 30_000 });
@@ -119,11 +143,15 @@ async function runScenario(key: string): Promise<Result> {
   await server.profile('stop');
   const stats = tracer.stats();
   const serverCounts = await server.counts(instanceId);
-  const holdings = await spansOnServer(server.url, server.token, instanceId);
+  const holdings =
+    scenario.server === 'stub'
+      ? { spans: (serverCounts.spans ?? 0) - (serverBefore.spans ?? 0), uniqueIds: (serverCounts.spans ?? 0) - (serverBefore.spans ?? 0), complete: (serverCounts.spans ?? 0) - (serverBefore.spans ?? 0) }
+      : await spansOnServer(server.url, server.token, instanceId);
   await tracer.shutdown({ timeoutMs: 10_000 });
   await server.close();
   return {
     scenario: scenario.name,
+    shape: scenario.shape,
     spans,
     onServer: holdings.spans,
     uniqueOnServer: holdings.uniqueIds,
@@ -143,6 +171,14 @@ async function runScenario(key: string): Promise<Result> {
   };
 }
 
+/** Spans per second if each process had a CPU to itself (see the notes printed under the table). */
+function cpuBoundEstimate(r: Result): number {
+  const deliverUs = r.cpuUs - r.produceCpuUs;
+  if (r.shape === 'serial') return (r.spans / (r.produceCpuUs + Math.max(deliverUs, r.serverCpuUs))) * 1e6;
+  if (r.shape === 'overlapped') return (r.spans / Math.max(r.cpuUs, r.serverCpuUs)) * 1e6;
+  return Number.NaN;
+}
+
 const scenarioArg = process.argv[2];
 if (scenarioArg) {
   printResult(await runScenario(scenarioArg));
@@ -158,7 +194,7 @@ if (scenarioArg) {
   const results: Result[] = [];
   for (const key of Object.keys(SCENARIOS)) results.push((await runChildForResult<Result>(self, [key])).result);
   printTable(
-    ['scenario', 'spans', 'on server', 'lost', 'time to flush ms', 'of which producing', 'spans/s', 'req (client)', 'req (server)', 'req/span', 'client CPU us/span (producing + delivering)', 'server CPU us/span', 'RSS at start', 'peak RSS (sampled)', 'maxRSS', 'drops'],
+    ['scenario', 'spans', 'on server', 'lost', 'time to flush ms', 'of which producing', 'spans/s', 'CPU-bound estimate spans/s', 'req (client)', 'req (server)', 'req/span', 'client CPU us/span (producing + delivering)', 'server CPU us/span', 'RSS at start', 'peak RSS (sampled)', 'maxRSS', 'drops'],
     results.map((r) => [
       r.scenario,
       formatNumber(r.spans),
@@ -167,6 +203,7 @@ if (scenarioArg) {
       `${formatNumber(r.durationMs)}${r.flushOk ? '' : ' (flush false)'}`,
       formatNumber(r.produceMs),
       formatNumber((r.spans / r.durationMs) * 1000),
+      formatNumber(cpuBoundEstimate(r)),
       formatNumber(r.clientRequests),
       formatNumber(r.serverRequests),
       formatNumber(r.clientRequests / r.spans, 4),
@@ -183,6 +220,9 @@ if (scenarioArg) {
     'time to flush: from the first span (withInstance, which registers the instance) until tracer.flush() resolves; spans/s = spans / that time.',
     'on server / lost: GET /api/v1/agent_spans?agent_instance_id=... through PrefactorHttpClient after flush; lost = spans created - distinct ids held.',
     'of which producing: until the last span of the workload ended (then only delivery is left).',
+    'CPU-bound estimate: the rate if the client and the server each had a CPU to themselves, from the CPU times measured (so it does not depend on ' +
+      'what else ran on the machine): burst = spans / (client producing CPU + max(client delivering CPU, server CPU)), as delivery cannot start ' +
+      'before the loop turns; burst, yielding = spans / max(client CPU, server CPU); none for the paced stream.',
     'req (server): requests the server process counted in the same interval. client CPU: process.cpuUsage() of this process over the interval, ' +
       'split at the end of producing (the burst never lets the loop turn, so the part after it is delivery alone); server CPU: the server process\'s own cpuUsage().',
     'RSS at start: after imports, server start and warm-up, just before the first measured span. peak RSS (sampled): process.memoryUsage.rss() every 10 ms (only when the loop turns); maxRSS: process.resourceUsage().maxRSS (whole process life).',

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { IdSource } from './id-source.js';
-import { isPrefactorId, partitionOf, randomPartition } from './ids.js';
+import { generateId, isPrefactorId, partitionOf, randomPartition } from './ids.js';
 import { Instance, finishInstance, isInstanceFinished, instanceSpanClosed, instanceSpanOpened, terminateInstance } from './instance.js';
 import { safeLog, type Logger } from './logger.js';
 import type { AgentSchemaVersionForRegister, FinishStatus } from './models/index.js';
@@ -54,7 +53,8 @@ export class Recorder implements SpanOwner {
   readonly logger: Logger;
   readonly #options: ResolvedTracerOptions;
   readonly #validate: number;
-  readonly #ids: IdSource;
+  /** The storage partition of every id this tracer makes: the agent's, when its id has one. */
+  readonly #partition: number;
   /** Instances registered and not finished, by id: the killswitch looks them up. */
   readonly #live = new Map<string, Instance>();
   readonly #instanceOwner = { instanceFinished: (instance: Instance, status: FinishStatus) => this.#instanceFinished(instance, status) };
@@ -66,13 +66,13 @@ export class Recorder implements SpanOwner {
     this.sink = sink;
     this.logger = options.logger;
     this.#validate = options.validatePayloads === 'off' ? VALIDATE_OFF : options.validatePayloads === 'warn' ? VALIDATE_WARN : VALIDATE_THROW;
-    this.#ids = new IdSource(isPrefactorId(options.agentId) ? partitionOf(options.agentId) : randomPartition());
+    this.#partition = isPrefactorId(options.agentId) ? partitionOf(options.agentId) : randomPartition();
     this.#call('setTerminateHandler', () => sink.setTerminateHandler?.((instanceId, reason) => this.terminate(instanceId, reason)));
   }
 
   /** Registers and starts a new instance. */
   startInstance(id: string | undefined, purpose: string | undefined): Instance {
-    const instance = new Instance(this.#instanceOwner, id ?? this.#ids.next(Date.now()));
+    const instance = new Instance(this.#instanceOwner, id ?? generateId(this.#partition));
     this.#live.set(instance.id, instance);
     this.instancesStarted++;
     this.#call('registerInstance', () =>
@@ -114,7 +114,7 @@ export class Recorder implements SpanOwner {
     const payloadJson = serializePayload(payload);
     if (payloadJson === UNSERIALIZABLE_JSON) this.#unserializable(name);
     const now = Date.now();
-    const id = this.#ids.next(now);
+    const id = generateId(this.#partition, now);
     const instanceId = instance.id;
     this.spansStarted++;
     try {

@@ -74,7 +74,8 @@ export interface TracerOptions extends DeliveryOptions {
   readonly enabled?: boolean;
   /**
    * Shut down (finish the default instance and flush, bounded by `shutdownTimeoutMs`) on SIGINT and
-   * SIGTERM, then let the signal's default behaviour proceed.
+   * SIGTERM, then raise the signal again so that its default behaviour (exit) proceeds. For programs
+   * without their own signal handling; with your own handler, call `tracer.shutdown()` in it instead.
    * @default false
    */
   readonly handleSignals?: boolean;

@@ -58,10 +58,9 @@ export class Tracer {
   readonly #onBeforeExit = (): void => void this.shutdown();
   readonly #onSignal = (signal: NodeJS.Signals): void => {
     this.#removeListeners();
-    void this.shutdown().then(() => {
-      // Someone else listening decides what the signal does; otherwise its default (exit) proceeds.
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
+    // Our listener suppressed the signal's default (exit): raise it again once shut down. Listeners
+    // that defer to others, like signal-exit's, then see that nobody else handles it.
+    void this.shutdown().then(() => process.kill(process.pid, signal));
   };
 
   constructor(options?: TracerOptions) {

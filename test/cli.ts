@@ -5,17 +5,17 @@ import t from 'tap';
 import { PrefactorHttpClient } from '../src/http/client.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-// Children run without tap's process-info hooks (NODE_OPTIONS, _TAPJS_PROCESSINFO_*): they load src/
-// through tsx, and their coverage, merged with the tests' own, would be mapped onto the wrong lines.
-const parentEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([name]) => name !== 'NODE_OPTIONS' && name !== 'NODE_V8_COVERAGE' && !name.startsWith('_TAPJS_PROCESSINFO')),
-);
+// Children run without tap's process-info hooks: tap patches child_process to put them back into
+// NODE_OPTIONS, so `env -u NODE_OPTIONS` drops them at exec time. The children load src/ through tsx,
+// and their coverage, merged with the tests' own, would be mapped onto the wrong lines.
+const parentEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('_TAPJS') && !name.startsWith('TAP')));
 const NO_COLOR_ENV = { ...parentEnv, NO_COLOR: '1', PREFACTOR_API_URL: '', PREFACTOR_API_TOKEN: '' };
+const CLI = ['-u', 'NODE_OPTIONS', process.execPath, '--import', 'tsx', 'src/cli.ts'];
 
 /** Runs `prefactor-trace ...args` to completion. */
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env: NO_COLOR_ENV }, (error, stdout, stderr) => {
+    execFile('env', [...CLI, ...args], { cwd: ROOT, env: NO_COLOR_ENV }, (error, stdout, stderr) => {
       resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
     });
   });
@@ -23,7 +23,7 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 /** Starts `prefactor-trace dev ...args` and resolves once it printed its URL. */
 async function startDev(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'dev', '--port', '0', ...args], { cwd: ROOT, env: NO_COLOR_ENV });
+  const child = spawn('env', [...CLI, 'dev', '--port', '0', ...args], { cwd: ROOT, env: NO_COLOR_ENV });
   let stdout = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => (stdout += chunk));

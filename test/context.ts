@@ -109,6 +109,7 @@ t.test('.bindEmitter() runs listeners in the context where they were added; plai
       plain.on('go', () => tracer.withSpan('plain-listener', {}, () => 1));
     });
     t.equal(bound.off('go', removed), bound, 'off() with the original listener removes it');
+    t.equal(bound.removeListener('never-bound', removed), bound, 'removing from an event never bound is harmless');
     t.equal(bound.listenerCount('go'), 2);
     tracer.withSpan('emitting', {}, () => {
       bound.emit('go');
@@ -153,6 +154,7 @@ t.test('two tracers: a span of one is not the parent of the other\'s spans', asy
   await first.tracer.withSpan('first-outer', {}, async () => {
     await second.tracer.withSpan('second-inner', {}, async () => {
       t.equal(first.tracer.currentSpan(), undefined, 'the other tracer sees no span of its own');
+      t.equal(first.tracer.currentInstance(), undefined);
       t.equal(second.tracer.currentInstance()?.id, second.sink.instances()[0]?.id);
     });
   });

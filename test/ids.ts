@@ -29,3 +29,17 @@ t.test('isPrefactorId() and partitionOf() reject other strings', async (t) => {
   t.notOk(isPrefactorId(42));
   t.throws(() => partitionOf('nope'), { name: 'TypeError', message: 'Expected an id of 32 Crockford base32 characters, got "nope"' });
 });
+
+t.test('generateId() random characters cover the whole alphabet, and ids made in one millisecond differ', async (t) => {
+  const seen = new Set<string>();
+  const ids = new Set<string>();
+  for (let i = 0; i < 2000; i++) {
+    const id = generateId(7, 1_700_000_000_000);
+    ids.add(id);
+    for (const char of id.slice(16)) seen.add(char);
+  }
+  t.equal(seen.size, 32);
+  t.equal(ids.size, 2000);
+  t.equal(generateId(7, 1_700_000_000_000).slice(0, 16), generateId(7, 1_700_000_000_000).slice(0, 16));
+  t.not(generateId(8, 1_700_000_000_000).slice(0, 16), generateId(7, 1_700_000_000_000).slice(0, 16), 'the prefix follows the partition');
+});

@@ -34,3 +34,13 @@ t.test('an instance ending with an open stream finishes when the stream ends', a
   for await (const _ of stream) void _;
   t.equal(sink.instance(id)?.status, 'complete');
 });
+
+t.test('an instance whose thenable is awaited twice finishes once', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const thenable = { then: (resolve: (value: number) => void) => resolve(1) };
+  const returned = tracer.withInstance(() => thenable);
+  t.equal(await returned, 1);
+  t.equal(await returned, 1);
+  t.equal(sink.instances()[0]?.status, 'complete');
+  t.equal(tracer.stats().instancesFinished, 1);
+});

@@ -35,9 +35,3 @@ t.test('handleSignals: SIGTERM shuts down, then the default behaviour (exit by t
   t.same(lines, ['ready', 'finishInstance complete', 'shutdown spans=2']);
   t.equal(signal, 'SIGTERM');
 });
-
-t.test('handleSignals: with the program\'s own listener, the program decides', async (t) => {
-  const { lines, code } = await runChild('signal-with-listener');
-  t.same(lines.sort(), ['finishInstance complete', 'own listener', 'ready', 'shutdown spans=2']);
-  t.equal(code, 3);
-});

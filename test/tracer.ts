@@ -186,6 +186,29 @@ t.test('telemetry failures never reach user code: a sink that throws everywhere'
   t.ok(logger.messages('error').every((message) => message.includes('sink down')));
 });
 
+t.test('a payload or result that cannot be serialised is sent as a placeholder and counted', async (t) => {
+  const { tracer, sink, logger } = memoryTracer(t);
+  const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no keys'); }, getPrototypeOf: () => Object.prototype });
+  t.equal(tracer.withSpan('hostile', { hostile, big: 1n }, () => ({ hostile, big: 1n })).big, 1n);
+  t.same(sink.spans()[0]?.payload, { _prefactor_error: 'payload could not be serialised' });
+  t.same(sink.spans()[0]?.resultPayload, { _prefactor_error: 'payload could not be serialised' });
+  t.equal(tracer.stats().serializationFailures, 2);
+  t.match(logger.messages('warn'), [/"hostile" could not be serialised/, /"hostile" could not be serialised/]);
+});
+
+t.test('a sink throwing a value that cannot be described is still counted and logged', async (t) => {
+  const sink = new InMemorySink();
+  sink.spanStarted = () => {
+    throw { toString: () => { throw new Error('no description'); } };
+  };
+  const logger = recordingLogger();
+  const tracer = new Tracer({ sink, logger });
+  t.teardown(() => tracer.shutdown());
+  t.equal(tracer.withSpan('s', {}, () => 1), 1);
+  t.equal(tracer.stats().telemetryErrors, 1);
+  t.match(logger.messages('error'), [/spanStarted\(\); tracing goes on: an undescribable value/]);
+});
+
 t.test('a failure inside the tracer runs fn untraced and is counted', async (t) => {
   const { tracer, sink, logger } = memoryTracer(t);
   t.equal(tracer.withSpan(42 as never, {}, () => 'still runs'), 'still runs');
@@ -408,7 +431,19 @@ t.test('a tracer with apiUrl/apiToken/agentId delivers to the API through the de
   const spans = server.spans(id) as { schema_name: string; status: string }[];
   t.same(spans.map((span) => [span.schema_name, span.status]).sort(), [['agent:llm', 'complete'], ['agent:tool', 'complete']]);
   t.ok(tracer.stats().operationsSent > 0);
+  const terminated: string[] = [];
+  const killed = await tracer.withInstance(async (instance) => {
+    await tracer.withSpan('agent:tool', {}, () => tracer.flush({ timeoutMs: 5000 }));
+    server.terminate(instance.id, 'stopped from the dashboard');
+    const aborted = new Promise((resolve) => instance.signal.addEventListener('abort', resolve));
+    tracer.withSpan('agent:tool', {}, () => 1);
+    await aborted;
+    terminated.push((instance.signal.reason as InstanceTerminatedError).reason);
+    return instance.id;
+  });
+  t.same(terminated, ['stopped from the dashboard'], 'the killswitch reached the instance over HTTP');
   t.equal(await tracer.shutdown(), true);
+  t.match(server.instances().find((instance: { id: string }) => instance.id === killed), { status: /cancelled|terminated/ });
 });
 
 t.test('shape() of a default-instance tree is in start order', async (t) => {

@@ -28,7 +28,7 @@ export function formatMb(bytes: number): string {
 
 /** A number with thousands separators and `digits` decimals. */
 export function formatNumber(value: number, digits = 0): string {
-  if (!Number.isFinite(value)) return String(value);
+  if (!Number.isFinite(value)) return '-';
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 

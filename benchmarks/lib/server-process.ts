@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 // `.ts` under tsx; `.js` when the benchmarks were compiled with tsc (to measure without the loader).
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const SERVER_MAIN = fileURLToPath(new URL(`./server-main${EXT}`, import.meta.url));
+const STUB_MAIN = fileURLToPath(new URL(`./stub-server-main${EXT}`, import.meta.url));
 
 /** What the server process reports about itself. */
 export interface ServerCounts {
@@ -28,9 +29,13 @@ export interface ServerProcess {
   close(): Promise<void>;
 }
 
-/** Starts the local server in its own process with the current Node and loader flags (tsx). */
-export async function startServerProcess(): Promise<ServerProcess> {
-  const child: ChildProcess = fork(SERVER_MAIN, [], {
+/**
+ * Starts the local server in its own process with the current Node and loader flags (tsx); with
+ * `stub`, a minimal stand-in that acknowledges everything without validating or storing it (to
+ * measure the SDK's own ceiling), see `stub-server-main.ts`.
+ */
+export async function startServerProcess(kind: 'local' | 'stub' = 'local'): Promise<ServerProcess> {
+  const child: ChildProcess = fork(kind === 'stub' ? STUB_MAIN : SERVER_MAIN, [], {
     // A client's own --cpu-prof flags are not passed on (see BENCH_SERVER_CPU_PROF instead).
     execArgv: process.execArgv.filter((flag) => !flag.startsWith('--cpu-prof')),
     env: { ...process.env, BENCH_CPU_PROF: '' },

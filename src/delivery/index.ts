@@ -1,3 +1,27 @@
+/**
+ * The delivery engine: fire-and-forget, ordered, batched, retried, bounded, and never silent.
+ *
+ * - The tracer's calls (`spanStarted`...) enqueue in O(1) and return; nothing waits on the network
+ *   and nothing throws. A span that ends before its create left is sent as one create carrying its
+ *   finish.
+ * - Operations leave through `POST /api/v1/bulk` in batches of `maxBatchSize`, at most
+ *   `flushIntervalMs` after the first one queued, at most `concurrency` requests at once, each
+ *   operation after the ones it depends on (see `outbox.ts`). A missing bulk endpoint or an unknown
+ *   bulk item type switches those operations to single requests.
+ * - Retried: network errors, timeouts, 429 (the whole worker pauses for `Retry-After`), 5xx,
+ *   malformed answers, and transient item errors; first inside the HTTP client, then by the engine
+ *   with capped exponential backoff (`redeliveryDelayMs`..`maxRedeliveryDelayMs`), for as long as
+ *   the operations fit the queue. Each operation keeps one idempotency key for every attempt, so a
+ *   retry never duplicates. A 409 `invalid_action` on a finish or start (`already_exists` on a
+ *   create or register) means an earlier attempt got through: delivered.
+ * - Dropped, counted by reason in `stats().dropped`, and warned about once per storm:
+ *   `queue_overflow` (beyond `maxQueueSize`/`maxQueueBytes`), `rejected_by_server` (a permanent
+ *   4xx), `dependency_dropped` (what depends on a dropped operation), `shutdown_timeout` (still held
+ *   at the shutdown deadline), `after_shutdown`, `serialization`.
+ * - `stats()`: `operationsEnqueued = operationsSent + sum(dropped) + queued + inFlight` always
+ *   (every operation received counts as enqueued, even one dropped on arrival; a create carrying its
+ *   span's finish counts 2 everywhere).
+ */
 import { AsyncResource } from 'node:async_hooks';
 import type { PrefactorHttpClient } from '../http/client.js';
 import { safeLog } from '../logger.js';
@@ -124,7 +148,7 @@ export class DeliverySink implements SpanSink {
   }
 
   setTerminateHandler(handler: (instanceId: string, reason: string) => void): void {
-    this.#worker.onTerminate = handler;
+    this.#worker.sender.onTerminate = handler;
   }
 
   stats(): DeliveryStats {

@@ -1,18 +1,6 @@
 import { nanoid } from 'nanoid';
 import type { DropReason, InstanceRegistration, SpanEndEvent, SpanStartEvent } from '../sink.js';
-import {
-  CREATE,
-  DONE,
-  DROPPED,
-  IN_FLIGHT,
-  INSTANCE_FINISH,
-  InstanceState,
-  Operation,
-  QUEUED,
-  REGISTER,
-  SPAN_FINISH,
-  START,
-} from './operations.js';
+import { CREATE, DONE, DROPPED, IN_FLIGHT, INSTANCE_FINISH, InstanceState, Operation, QUEUED, REGISTER, SPAN_FINISH, START } from './operations.js';
 import type { DeliveryCounters } from './stats.js';
 
 /** How many dropped span ids are remembered, so their finishes and children are dropped too. */
@@ -67,8 +55,8 @@ export class Outbox {
   }
 
   /** Counts an operation that did not get in. */
-  #refuse(reason: DropReason, weight = 1): void {
-    this.#counters.drop(reason, weight);
+  #refuse(reason: DropReason): void {
+    this.#counters.drop(reason, 1);
   }
 
   #admit(bytes: number): boolean {
@@ -96,11 +84,6 @@ export class Outbox {
     this.#droppedSpans.add(id);
   }
 
-  /** The unconfirmed register/start an operation of this instance must follow. */
-  static #after(instance: InstanceState | undefined): Operation | undefined {
-    return instance?.head;
-  }
-
   registerInstance(registration: InstanceRegistration, payload: string | undefined): void {
     this.#counters.enqueued++;
     const seq = ++this.#seq;
@@ -126,7 +109,7 @@ export class Outbox {
     if (instance?.dropped) return this.#refuse('dependency_dropped');
     if (!this.#admit(0)) return this.#refuse('queue_overflow');
     const op = new Operation(START, seq, instanceId, instanceId, timestamp);
-    op.dep = Outbox.#after(instance);
+    op.dep = instance?.head;
     if (instance !== undefined) instance.head = op;
     this.#link(op, instance, true);
   }
@@ -142,7 +125,7 @@ export class Outbox {
     if (!this.#admit(0)) return this.#refuse('queue_overflow');
     const op = new Operation(INSTANCE_FINISH, seq, instanceId, instanceId, timestamp);
     op.status = status;
-    op.dep = Outbox.#after(instance);
+    op.dep = instance?.head;
     this.#link(op, instance, false);
   }
 
@@ -171,7 +154,7 @@ export class Outbox {
     op.schemaName = span.schemaName;
     op.payload = payload;
     op.bytes = payload.length;
-    op.dep = dep ?? Outbox.#after(instance);
+    op.dep = dep ?? instance?.head;
     this.#spans.set(span.id, op);
     this.#link(op, instance, true);
   }
@@ -302,7 +285,6 @@ export class Outbox {
       if (op.state === QUEUED && op.dep?.state === DROPPED) this.drop(op, 'dependency_dropped');
       op = next;
     }
-    this.#needsCascade = false;
   }
 
   /** Drops everything held (shutdown deadline). */

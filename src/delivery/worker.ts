@@ -1,50 +1,33 @@
-import { nanoid } from 'nanoid';
 import PQueue from 'p-queue';
 import type { PrefactorHttpClient } from '../http/client.js';
-import { isTransientError, PrefactorApiError, PrefactorNotFoundError, PrefactorResponseContractError } from '../http/errors.js';
 import { safeLog } from '../logger.js';
 import type { Logger } from '../logger.js';
-import {
-  BULK_TYPES,
-  bulkBody,
-  CREATE,
-  DROPPED,
-  IN_FLIGHT,
-  INSTANCE_FINISH,
-  QUEUED,
-  REGISTER,
-  singleRequest,
-  SPAN_FINISH,
-  START,
-} from './operations.js';
+import { BULK_TYPES, IN_FLIGHT, QUEUED } from './operations.js';
 import type { Operation } from './operations.js';
 import type { ResolvedDeliveryOptions } from './options.js';
 import type { Outbox } from './outbox.js';
 import { errorText } from './stats.js';
 import type { DeliveryCounters } from './stats.js';
-
-/** Item error codes worth another attempt (a real API may answer them per item). */
-const TRANSIENT_ITEM_CODES = new Set(['internal_error', 'server_error', 'service_unavailable', 'rate_limited', 'timeout']);
-
-type Outcome = { status?: unknown; code?: unknown; message?: unknown; control?: { terminate?: unknown; reason?: unknown } | null };
+import { Sender } from './sender.js';
+import type { SendControl } from './sender.js';
+import { redeliveryDelayMs } from './verdicts.js';
 
 /**
- * Sends the outbox: a p-queue of at most `concurrency` tasks, each of which takes the eligible
- * operations at the front of the outbox (a bulk batch, or one operation sent on its own), sends them,
- * and resolves each: confirmed, re-queued (transient failure, unprocessed bulk item) or dropped
- * (permanent rejection). Every entry point runs in the engine's own async scope (`detach`).
+ * Drives the outbox: a p-queue of at most `concurrency` tasks, each of which takes the eligible
+ * operations at the front of the outbox (a bulk batch, or one operation sent on its own) and hands
+ * them to the `Sender`. Decides when batches leave (full, `flushIntervalMs`, flush) and pauses
+ * (`Retry-After`, backoff). Every entry point runs in the engine's own async scope (`detach`).
  */
-export class Worker {
-  readonly #client: PrefactorHttpClient;
+export class Worker implements SendControl {
+  readonly sender: Sender;
   readonly #logger: Logger;
   readonly #options: ResolvedDeliveryOptions;
   readonly #outbox: Outbox;
   readonly #counters: DeliveryCounters;
   readonly #detach: (fn: () => void) => void;
   readonly #queue: PQueue;
-  /** Kinds sent as single requests (all of them with `batching: false`; some after `unknown_action`). */
-  readonly #single: boolean[];
-  #batchLimit: number;
+  readonly single: boolean[];
+  batchLimit: number;
   #stamp = 0;
   /** Send partial batches now (the linger timer fired, or a flush is waiting). */
   #due = false;
@@ -54,15 +37,14 @@ export class Worker {
   #lingerTimer: NodeJS.Timeout | undefined;
   #pauseTimer: NodeJS.Timeout | undefined;
   #pausedUntil = 0;
+  /** The pause is the API's (`Retry-After`), which a flush must respect; a redelivery backoff it may cut. */
+  #pauseAsked = false;
   #failures = 0;
   #stopped = false;
   /** A flush is waiting: timers keep the process alive (a script that ends still delivers). */
   #keepAlive = false;
-  readonly #controllers = new Set<AbortController>();
-  readonly #terminated = new Set<string>();
   /** Called after every request settles (flush waiters check progress). */
   onSettled: () => void = () => {};
-  onTerminate: ((instanceId: string, reason: string) => void) | undefined;
 
   constructor(
     client: PrefactorHttpClient,
@@ -72,21 +54,21 @@ export class Worker {
     counters: DeliveryCounters,
     detach: (fn: () => void) => void,
   ) {
-    this.#client = client;
     this.#logger = logger;
     this.#options = options;
     this.#outbox = outbox;
     this.#counters = counters;
     this.#detach = detach;
     this.#queue = new PQueue({ concurrency: options.concurrency });
-    this.#single = BULK_TYPES.map(() => !options.batching);
-    this.#batchLimit = options.maxBatchSize;
+    this.single = BULK_TYPES.map(() => !options.batching);
+    this.batchLimit = options.maxBatchSize;
+    this.sender = new Sender(client, logger, outbox, counters, this);
   }
 
   /** After an enqueue (hot path): start the linger timer, or send at once when a batch is full. */
   notify(): void {
     if (this.#stopped) return;
-    if (this.#due || this.#outbox.queuedEntries >= this.#batchLimit) {
+    if (this.#due || this.#outbox.queuedEntries >= this.batchLimit) {
       if (!this.#pumpScheduled && !this.#blocked) this.#detach(() => this.#schedulePump());
     } else if (this.#lingerTimer === undefined && this.#outbox.queuedEntries > 0) {
       this.#detach(() => {
@@ -119,7 +101,10 @@ export class Worker {
   /** Send everything queued now (flush). */
   hurry(): void {
     this.#due = true;
-    this.#detach(() => this.#schedulePump());
+    this.#detach(() => {
+      if (this.#pauseTimer !== undefined && !this.#pauseAsked) this.#resume();
+      else this.#schedulePump();
+    });
   }
 
   #schedulePump(): void {
@@ -136,7 +121,7 @@ export class Worker {
       !this.#blocked &&
       this.#queue.size + this.#queue.pending < this.#options.concurrency &&
       outbox.queuedEntries > 0 &&
-      (this.#due || outbox.queuedEntries >= this.#batchLimit)
+      (this.#due || outbox.queuedEntries >= this.batchLimit)
     ) {
       this.#queue.add(() => this.#runTask()).catch(
         /* c8 ignore next */ (error: unknown) => this.#unexpected(error),
@@ -148,13 +133,15 @@ export class Worker {
     const stamp = ++this.#stamp;
     const { batch, single } = this.#assemble(stamp);
     if (batch.length === 0 && single === undefined) {
-      if (this.#outbox.queuedEntries > 0) this.#blocked = true;
+      // Something in flight holds the rest back: wait for it to settle. (With nothing in flight the
+      // oldest queued operation is always eligible; the check only guards against a stall.)
+      if (this.#outbox.queuedEntries > 0 && this.#counters.inFlight > 0) this.#blocked = true;
       return;
     }
     if (this.#outbox.queuedEntries === 0) this.#due = false;
     try {
-      if (single !== undefined) await this.#sendSingle(single);
-      else await this.#sendBulk(batch);
+      if (single !== undefined) await this.sender.sendSingle(single);
+      else await this.sender.sendBulk(batch);
       /* c8 ignore start: defensive, the send paths handle their own failures */
     } catch (error) {
       this.#unexpected(error);
@@ -175,10 +162,10 @@ export class Worker {
     const outbox = this.#outbox;
     const batch: Operation[] = [];
     // Every in-flight operation sits in front of the oldest queued one at worst: scan past them all.
-    let budget = this.#batchLimit * (this.#options.concurrency + 2);
+    let budget = this.batchLimit * (this.#options.concurrency + 2);
     for (let op = outbox.head; op !== undefined && budget > 0; op = op.next, budget--) {
       if (op.state !== QUEUED) continue;
-      if (this.#single[op.kind] || op.isolate) {
+      if (this.single[op.kind] || op.isolate) {
         if (batch.length > 0 || !outbox.eligible(op, stamp, false)) continue;
         outbox.take(op, stamp);
         return { batch, single: op };
@@ -186,188 +173,53 @@ export class Worker {
       if (!outbox.eligible(op, stamp, true)) continue;
       outbox.take(op, stamp);
       batch.push(op);
-      if (batch.length >= this.#batchLimit) break;
+      if (batch.length >= this.batchLimit) break;
     }
     return { batch, single: undefined };
   }
 
-  async #send(path: string, body: string, key: string, ops: readonly Operation[]): Promise<Outcome & { outputs?: unknown }> {
-    const controller = new AbortController();
-    this.#controllers.add(controller);
-    this.#counters.requests++;
-    try {
-      return (await this.#client.request('POST', path, {
-        body,
-        idempotencyKey: key,
-        signal: controller.signal,
-        onRetry: (info) => {
-          this.#counters.requests++;
-          for (const op of ops) this.#counters.retried += op.weight;
-          safeLog(this.#logger, 'debug', `Retrying ${path} (${ops.length} operation(s)) in ${info.delayMs} ms: ${info.error.message}`);
-          const retryAfterMs = (info.error as { retryAfterMs?: number }).retryAfterMs;
-          if (retryAfterMs !== undefined) this.#pauseFor(retryAfterMs);
-        },
-      })) as Outcome & { outputs?: unknown };
-    } finally {
-      this.#controllers.delete(controller);
-    }
-  }
-
-  async #sendBulk(batch: Operation[]): Promise<void> {
-    const key = nanoid();
-    let response: { outputs?: unknown };
-    try {
-      response = await this.#send('/api/v1/bulk', bulkBody(batch, key), key, batch);
-    } catch (error) {
-      this.#requestFailed(batch, error, true);
-      return;
-    }
-    const outputs = response.outputs;
-    if (typeof outputs !== 'object' || outputs === null) {
-      this.#requestFailed(batch, new PrefactorResponseContractError('POST /api/v1/bulk answered without `outputs`'), true);
-      return;
-    }
-    this.#counters.batches++;
+  succeeded(): void {
     this.#failures = 0;
-    let transient = false;
-    for (const op of batch) {
-      /* c8 ignore next: a response that lands after shutdown dropped the batch */
-      if (op.state !== IN_FLIGHT) continue;
-      if (op.dep?.state === DROPPED) {
-        this.#outbox.drop(op, 'dependency_dropped');
-        continue;
-      }
-      const output = (outputs as Record<string, Outcome | undefined>)[op.key];
-      if (output === undefined) this.#outbox.requeue(op);
-      else if (output.status === 'success') this.#confirm(op, output);
-      else transient = this.#rejected(op, output.code, output.message) || transient;
-    }
-    if (transient) this.#backOff(undefined, 'a bulk item failed transiently');
-  }
-
-  async #sendSingle(op: Operation): Promise<void> {
-    const { path, body } = singleRequest(op);
-    let response: Outcome;
-    try {
-      response = await this.#send(`/api/v1/${path}`, body, op.key, [op]);
-    } catch (error) {
-      if (op.state !== IN_FLIGHT) return;
-      if (error instanceof PrefactorApiError && !isTransientError(error)) {
-        if (this.#rejected(op, error.code, error.message)) this.#backOff(undefined, error.message);
-      } else this.#requestFailed([op], error, false);
-      return;
-    }
-    this.#failures = 0;
-    this.#confirm(op, response);
-  }
-
-  #confirm(op: Operation, outcome: Outcome): void {
-    const control = outcome.control;
-    if (control?.terminate === true) {
-      this.#terminate(op.instanceId, typeof control.reason === 'string' ? control.reason : 'terminated by the API');
-    }
-    this.#outbox.confirm(op);
-  }
-
-  #terminate(instanceId: string, reason: string): void {
-    if (this.#terminated.has(instanceId)) return;
-    this.#terminated.add(instanceId);
-    safeLog(this.#logger, 'info', `The API asked agent instance ${instanceId} to stop: ${reason}`);
-    try {
-      this.onTerminate?.(instanceId, reason);
-    } catch (error) {
-      this.#unexpected(error);
-    }
-  }
-
-  /** An operation the API refused. Returns whether it was re-queued as transient. */
-  #rejected(op: Operation, code: unknown, message: unknown): boolean {
-    if (code === 'unknown_action') {
-      if (!this.#single[op.kind]) {
-        this.#single[op.kind] = true;
-        safeLog(this.#logger, 'info', `The API's bulk endpoint does not know ${BULK_TYPES[op.kind]}: sending those as single requests`);
-      }
-      this.#outbox.requeue(op);
-      return false;
-    }
-    const finish = op.kind === START || op.kind === INSTANCE_FINISH || op.kind === SPAN_FINISH;
-    if ((finish && code === 'invalid_action') || ((op.kind === REGISTER || op.kind === CREATE) && code === 'already_exists')) {
-      // Already applied (an earlier attempt got through): delivered.
-      this.#outbox.confirm(op);
-      return false;
-    }
-    if (typeof code === 'string' && TRANSIENT_ITEM_CODES.has(code)) {
-      this.#outbox.requeue(op);
-      return true;
-    }
-    safeLog(this.#logger, 'debug', `The API rejected ${BULK_TYPES[op.kind]} ${op.id}: ${String(code)}: ${String(message)}`);
-    this.#outbox.drop(op, 'rejected_by_server');
-    return false;
-  }
-
-  /** The whole request failed: fall back, shrink, retry later or give up, by the error. */
-  #requestFailed(ops: readonly Operation[], error: unknown, bulk: boolean): void {
-    const live = ops.filter((op) => op.state === IN_FLIGHT);
-    if (live.length === 0) return;
-    const requeueAll = (): void => live.forEach((op) => this.#outbox.requeue(op));
-    if (bulk && error instanceof PrefactorNotFoundError) {
-      this.#single.fill(true);
-      safeLog(this.#logger, 'info', 'The API has no bulk endpoint (404): sending single requests');
-      return requeueAll();
-    }
-    if (bulk && error instanceof PrefactorApiError && error.statusCode === 413 && live.length > 1) {
-      this.#batchLimit = Math.max(1, Math.floor(live.length / 2));
-      safeLog(this.#logger, 'info', `The API refused a bulk body as too large: batches of at most ${this.#batchLimit} from now on`);
-      return requeueAll();
-    }
-    if (isTransientError(error) || error instanceof PrefactorResponseContractError) {
-      requeueAll();
-      return this.#backOff((error as { retryAfterMs?: number }).retryAfterMs, (error as Error).message);
-    }
-    if (bulk && live.length > 1) {
-      // Refused as a whole: send them one by one, so only the bad one is dropped.
-      safeLog(this.#logger, 'info', `POST /api/v1/bulk was refused (${(error as Error).message}): sending its operations one by one`);
-      for (const op of live) op.isolate = true;
-      return requeueAll();
-    }
-    safeLog(this.#logger, 'error', `Delivery failed permanently: ${(error as Error).message}`);
-    for (const op of live) this.#outbox.drop(op, 'rejected_by_server');
   }
 
   /** Pauses the whole worker: `Retry-After` when the API gave one, else capped exponential backoff. */
-  #backOff(retryAfterMs: number | undefined, why: string): void {
+  backOff(retryAfterMs: number | undefined, why: string): void {
     this.#failures++;
-    const { redeliveryDelayMs, maxRedeliveryDelayMs } = this.#options;
-    const exponential = Math.min(maxRedeliveryDelayMs, redeliveryDelayMs * 2 ** Math.min(this.#failures - 1, 30));
-    const delayMs = retryAfterMs ?? exponential * (0.8 + Math.random() * 0.4);
+    const delayMs = retryAfterMs ?? redeliveryDelayMs(this.#failures, this.#options.redeliveryDelayMs, this.#options.maxRedeliveryDelayMs);
     safeLog(this.#logger, 'debug', `Delivery paused for ${Math.round(delayMs)} ms after a transient failure: ${why}`);
-    this.#pauseFor(delayMs);
+    this.pauseFor(delayMs, retryAfterMs !== undefined);
   }
 
-  #pauseFor(delayMs: number): void {
+  pauseFor(delayMs: number, asked: boolean): void {
     const until = Date.now() + delayMs;
     if (this.#stopped || delayMs <= 0 || until <= this.#pausedUntil) return;
     this.#pausedUntil = until;
+    this.#pauseAsked = asked;
     this.#queue.pause();
     clearTimeout(this.#pauseTimer);
-    this.#pauseTimer = setTimeout(() => {
-      this.#pauseTimer = undefined;
-      this.#pausedUntil = 0;
-      this.#queue.start();
-      this.#pump();
-    }, delayMs);
+    this.#pauseTimer = setTimeout(() => this.#resume(), delayMs);
     this.#hold(this.#pauseTimer);
   }
 
+  #resume(): void {
+    clearTimeout(this.#pauseTimer);
+    this.#pauseTimer = undefined;
+    this.#pausedUntil = 0;
+    this.#queue.start();
+    this.#pump();
+  }
+
+  /* c8 ignore start: only reached from defensive paths */
   #unexpected(error: unknown): void {
     safeLog(this.#logger, 'error', `Unexpected failure in the delivery engine: ${errorText(error)}`);
   }
+  /* c8 ignore stop */
 
   /** Stops for good: no new request, in-flight ones aborted, timers cleared. */
   stop(): void {
     this.#stopped = true;
     this.#queue.clear();
-    for (const controller of this.#controllers) controller.abort();
+    this.sender.abortAll();
     clearTimeout(this.#lingerTimer);
     clearTimeout(this.#pauseTimer);
   }

@@ -10,6 +10,7 @@ import type { FaultCounts, FaultKind, FaultOptions } from './faults.js';
 import { Journal, readJournal } from './journal.js';
 import { route } from './routes.js';
 import { Store } from './store.js';
+import type { SpanListener } from './store.js';
 import { buildSpanTree } from './tree.js';
 import type { SpanTreeNode } from './tree.js';
 
@@ -56,10 +57,18 @@ export interface LocalServerEvents {
 
 const OPTION_KEYS = ['port', 'token', 'dataFile', 'faults', 'seed', 'maxBodyBytes'] as const;
 
-/** A Prefactor-compatible API server on 127.0.0.1, in memory or journaled, with fault injection. */
+/**
+ * A Prefactor-compatible API server on 127.0.0.1, in memory or journaled, with fault injection.
+ *
+ * Each request meets, in order: an outage (socket destroyed, no answer; during an outage new
+ * connections are destroyed as soon as they are accepted), the added latency, the drawn fault (drop,
+ * 5xx, 429: nothing applied), the bearer token check (401), the route (applied, journaled), then a
+ * stall (no answer) or a malformed body if one was drawn.
+ */
 export class LocalServer extends EventEmitter<LocalServerEvents> {
   /** `http://127.0.0.1:PORT` (the API is under `/api/v1`). */
   readonly url: string;
+  /** The bearer token requests must carry. */
   readonly token: string;
   /** The journal file, when persistent. */
   readonly dataFile: string | undefined;
@@ -81,9 +90,6 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
     this.dataFile = options.dataFile;
     this.#maxBodyBytes = options.maxBodyBytes;
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    store.onSpan = (span, change) => {
-      if (this.listenerCount('span') > 0) this.emit('span', span, change);
-    };
     server.on('connection', (socket) => {
       if (this.#faults.refuse()) socket.destroy();
     });
@@ -246,12 +252,15 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const seed = options.seed === undefined ? 1 : check.nonNegativeInteger('seed', options.seed);
   const maxBodyBytes = options.maxBodyBytes === undefined ? 64 * 1024 * 1024 : check.positiveInteger('maxBodyBytes', options.maxBodyBytes);
   const faults = new FaultInjector(options.faults, seed);
+  // The store reports spans to the server, which does not exist yet: forward through a variable.
+  let localServer: LocalServer | undefined;
+  const onSpan: SpanListener = (span, change) => localServer!.emit('span', span, change);
   let store: Store;
   if (options.dataFile === undefined) {
-    store = new Store();
+    store = new Store(undefined, onSpan);
   } else {
     const dataFile = check.nonEmptyString('dataFile', options.dataFile);
-    store = new Store(new Journal(dataFile));
+    store = new Store(new Journal(dataFile), onSpan);
     store.load(readJournal(dataFile).entries);
   }
   const server = createServer();
@@ -267,5 +276,6 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     );
     server.listen(port, '127.0.0.1', () => resolve());
   });
-  return new LocalServer(server, store, faults, { token, dataFile: options.dataFile, maxBodyBytes });
+  localServer = new LocalServer(server, store, faults, { token, dataFile: options.dataFile, maxBodyBytes });
+  return localServer;
 }

@@ -6,6 +6,9 @@ import type { InstanceRecord, RegisterInput, SpanInput, StoredResponse } from '.
 import { failure, success } from './responses.js';
 import type { Outcome } from './responses.js';
 
+/** Told about each span created or finished. */
+export type SpanListener = (span: AgentSpan, change: 'created' | 'finished') => void;
+
 /**
  * The server's state: instances, spans (per instance in creation order), span counts, idempotency
  * records. Records are never mutated: a change stores a new object, so a response or an event holding
@@ -26,11 +29,12 @@ export class Store {
   /** Terminations asked for before the instance was registered. */
   #pendingTerminations = new Map<string, string>();
   #journal: Journal | undefined;
-  /** Called with each span created or finished. */
-  onSpan: (span: AgentSpan, change: 'created' | 'finished') => void = () => {};
+  #onSpan: SpanListener | undefined;
 
-  constructor(journal?: Journal) {
+  /** `journal` receives every change; `onSpan` is called with each span created or finished. */
+  constructor(journal?: Journal, onSpan?: SpanListener) {
     this.#journal = journal;
+    this.#onSpan = onSpan;
   }
 
   #write(entry: JournalEntry): void {
@@ -227,7 +231,7 @@ export class Store {
     const counts = this.#counts.get(instance.id)!;
     counts.total++;
     countSpan(counts, span.status, 1);
-    this.onSpan(span, 'created');
+    this.#onSpan?.(span, 'created');
     return success(span, this.#control(instance.id));
   }
 
@@ -255,7 +259,7 @@ export class Store {
     const counts = this.#counts.get(span.agent_instance_id)!;
     countSpan(counts, current.status, -1);
     countSpan(counts, span.status, 1);
-    this.onSpan(span, 'finished');
+    this.#onSpan?.(span, 'finished');
     return success(span, this.#control(span.agent_instance_id));
   }
 }

@@ -41,11 +41,6 @@ interface InstanceEntry {
   finishedAt?: string;
 }
 
-interface SpanEntry {
-  start: SpanStartEvent;
-  end?: SpanEndEvent;
-}
-
 /**
  * A sink that keeps every event in memory, for tests: `new Tracer({ sink: new InMemorySink() })`
  * sends nothing over the network. Read what was recorded with `spans()`, `instances()` and
@@ -54,7 +49,9 @@ interface SpanEntry {
 export class InMemorySink implements SpanSink {
   // Events are stored as received; payloads are parsed when read, to keep the hot path cheap.
   readonly #instances = new Map<string, InstanceEntry>();
-  readonly #spans = new Map<string, SpanEntry>();
+  // Appended as received (no lookups on the hot path); matched by id when read.
+  #starts: SpanStartEvent[] = [];
+  #ends: SpanEndEvent[] = [];
   #terminate: ((instanceId: string, reason: string) => void) | undefined;
 
   registerInstance(registration: InstanceRegistration): void {
@@ -76,12 +73,11 @@ export class InMemorySink implements SpanSink {
   }
 
   spanStarted(span: SpanStartEvent): void {
-    this.#spans.set(span.id, { start: span });
+    this.#starts.push(span);
   }
 
   spanEnded(span: SpanEndEvent): void {
-    const entry = this.#spans.get(span.id);
-    if (entry !== undefined) entry.end = span;
+    this.#ends.push(span);
   }
 
   async flush(): Promise<boolean> {
@@ -123,9 +119,12 @@ export class InMemorySink implements SpanSink {
 
   /** Every span in start order; only those of `instanceId` when given. */
   spans(instanceId?: string): RecordedSpan[] {
+    const ends = new Map<string, SpanEndEvent>();
+    for (const end of this.#ends) ends.set(end.id, end);
     const spans: RecordedSpan[] = [];
-    for (const { start, end } of this.#spans.values()) {
+    for (const start of this.#starts) {
       if (instanceId !== undefined && start.instanceId !== instanceId) continue;
+      const end = ends.get(start.id);
       spans.push({
         id: start.id,
         instanceId: start.instanceId,
@@ -161,6 +160,7 @@ export class InMemorySink implements SpanSink {
   /** Forgets everything recorded (the terminate handler stays). */
   clear(): void {
     this.#instances.clear();
-    this.#spans.clear();
+    this.#starts = [];
+    this.#ends = [];
   }
 }

@@ -278,3 +278,45 @@ t.test('the killswitch in a bulk output, without a reason, and a throwing handle
   t.same(calls, [`${instanceId}: terminated by the API`]);
   t.ok(logger.of('error').some((line) => line.includes('handler bug')));
 });
+
+t.test('.flush() cuts a redelivery backoff short, but not a Retry-After pause', async (t) => {
+  const server = await withServer(t);
+  const answers: Array<'destroy' | { status: number; body: unknown; headers?: Record<string, string> }> = [
+    'destroy',
+    { status: 429, body: { status: 'error', code: 'rate_limited', message: 'slow down' }, headers: { 'retry-after': '0.3' } },
+  ];
+  const proxy = await withProxy(t, server.url, ({ path }) => (path === '/api/v1/bulk' ? answers.shift() : undefined));
+  const { sink } = sinkFor(t, proxy.url, { redeliveryDelayMs: 10_000, maxRedeliveryDelayMs: 10_000 }, { maxRetryDelayMs: 1000 });
+  const instanceId = startInstance(sink);
+  openSpan(sink, instanceId, undefined, { n: 1 }).end();
+  await new Promise<void>((resolve) => {
+    const wait = (): void => void (proxy.requests.length > 0 && sink.stats().inFlight === 0 ? resolve() : setTimeout(wait, 1));
+    wait();
+  });
+  const started = Date.now();
+  t.equal(await sink.flush(3000), true);
+  const [, limited, last] = proxy.requests;
+  t.ok(limited!.at - started < 1000, 'the backoff of 10 s was cut');
+  t.ok(last!.at - limited!.at >= 250, `the Retry-After pause was kept: ${last!.at - limited!.at} ms`);
+  t.equal(server.spans(instanceId).length, 1);
+});
+
+t.test('a full batch leaves at once; a partial one waits for flushIntervalMs or a flush', async (t) => {
+  const server = await withServer(t, { faults: { latencyMs: 50 } });
+  const { sink } = sinkFor(t, server.url, { maxBatchSize: 4, flushIntervalMs: 60_000 });
+  const instanceId = startInstance(sink);
+  openSpan(sink, instanceId, undefined, { n: 1 }).end();
+  openSpan(sink, instanceId, undefined, { n: 2 }).end();
+  const until = (done: () => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      const wait = (): void => void (done() ? resolve() : setTimeout(wait, 1));
+      wait();
+    });
+  await until(() => sink.stats().inFlight > 0);
+  openSpan(sink, instanceId, undefined, { n: 3 }).end();
+  await until(() => sink.stats().inFlight === 0);
+  t.equal(server.spans(instanceId).length, 2, 'the full batch went');
+  t.equal(sink.stats().queued, 2, 'the partial one waits');
+  t.equal(await sink.flush(5000), true);
+  t.equal(server.spans(instanceId).length, 3);
+});

@@ -1,0 +1,52 @@
+import { isTransientError, PrefactorApiError, PrefactorNotFoundError, PrefactorResponseContractError } from '../http/errors.js';
+import { CREATE, INSTANCE_FINISH, REGISTER, SPAN_FINISH, START } from './operations.js';
+import type { OperationKind } from './operations.js';
+
+/**
+ * What to do with an operation or a request the API did not accept: pure functions of the answer,
+ * kept apart from the worker that acts on them.
+ */
+
+/** Item error codes worth another attempt (a real API may answer them per item). */
+const TRANSIENT_ITEM_CODES = new Set(['internal_error', 'server_error', 'service_unavailable', 'rate_limited', 'timeout']);
+
+/**
+ * An operation answered with error `code` (a bulk item's output, or a single request's 4xx):
+ * - `unsupported`: the bulk endpoint does not know its type; send such operations on their own;
+ * - `delivered`: an earlier attempt got through (409 `invalid_action` on a start or finish,
+ *   `already_exists` on a register or create);
+ * - `transient`: try again later;
+ * - `rejected`: permanent; drop it and its dependants.
+ */
+export function itemVerdict(kind: OperationKind, code: unknown): 'unsupported' | 'delivered' | 'transient' | 'rejected' {
+  if (code === 'unknown_action') return 'unsupported';
+  if (code === 'invalid_action' && (kind === START || kind === INSTANCE_FINISH || kind === SPAN_FINISH)) return 'delivered';
+  if (code === 'already_exists' && (kind === REGISTER || kind === CREATE)) return 'delivered';
+  if (typeof code === 'string' && TRANSIENT_ITEM_CODES.has(code)) return 'transient';
+  return 'rejected';
+}
+
+/**
+ * A whole request failed with `error`, carrying `count` operations:
+ * - `no_bulk`: 404 on the bulk endpoint; send single requests from now on;
+ * - `too_large`: 413 on a bulk of several; send smaller batches;
+ * - `transient`: network, timeout, 429, 5xx or a malformed answer; retry later (safe: every
+ *   operation keeps its idempotency key);
+ * - `isolate`: a bulk of several refused as a whole; send them one by one, so only a bad one fails;
+ * - `rejected`: permanent.
+ */
+export function requestVerdict(error: unknown, bulk: boolean, count: number): 'no_bulk' | 'too_large' | 'transient' | 'isolate' | 'rejected' {
+  if (bulk && error instanceof PrefactorNotFoundError) return 'no_bulk';
+  if (bulk && count > 1 && error instanceof PrefactorApiError && error.statusCode === 413) return 'too_large';
+  if (isTransientError(error) || error instanceof PrefactorResponseContractError) return 'transient';
+  return bulk && count > 1 ? 'isolate' : 'rejected';
+}
+
+/**
+ * The engine's pause after its `failures`-th consecutive transient failure, in milliseconds:
+ * `baseMs * 2^(failures - 1)` capped at `maxMs`, with +/-20% jitter (`random` in [0, 1)).
+ */
+export function redeliveryDelayMs(failures: number, baseMs: number, maxMs: number, random: number = Math.random()): number {
+  const exponential = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
+  return exponential * (0.8 + random * 0.4);
+}
