@@ -21,16 +21,11 @@ import { benchTracer, tracedAsyncTree } from './lib/workload.js';
 const BURST_SPANS = Number(process.env.BENCH_BURST_SPANS ?? 30_000);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 5_000); // spans per second
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 4);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 3); // runs per scenario, each in a fresh process
 const WARMUP_ROOTS = 300; // 900 spans into a separate instance before measuring (JIT, keep-alive socket)
 
 interface Scenario {
   readonly name: string;
-  /**
-   * How the CPU-bound estimate is formed: `serial` when the workload never lets the loop turn
-   * (delivery starts only after producing), `overlapped` when they interleave, `paced` (none) when
-   * the workload runs at a set rate.
-   */
-  readonly shape: 'serial' | 'overlapped' | 'paced';
   readonly description: string;
   /** `stub`: a minimal stand-in server instead of the local server (the SDK's own ceiling). */
   readonly server?: 'stub';
@@ -40,7 +35,6 @@ interface Scenario {
 const SCENARIOS: Record<string, Scenario> = {
   burst: {
     name: 'burst',
-    shape: 'serial',
     description: `${BURST_SPANS / 3} roots x (1 + 2 children) back to back, never yielding to the event loop`,
     run: async (tracer) => {
       await tracedAsyncTree(tracer, 0, BURST_SPANS / 3);
@@ -49,7 +43,6 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'burst-yielding': {
     name: 'burst, yielding',
-    shape: 'overlapped',
     description: `${BURST_SPANS / 3} roots x 3 spans, setImmediate after every 100 roots`,
     run: async (tracer) => {
       await tracedAsyncTree(tracer, 0, BURST_SPANS / 3, 100);
@@ -58,7 +51,6 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'burst-stub': {
     name: 'burst, stub server',
-    shape: 'serial',
     description:
       'the burst against a minimal stand-in that acknowledges every item without validating or storing it (benchmarks/lib/stub-server-main.ts): ' +
       'the SDK\'s own ceiling on this machine; "on server" is the distinct span ids it was asked to create',
@@ -70,7 +62,6 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   steady: {
     name: 'steady',
-    shape: 'paced',
     description: `${STEADY_RATE} spans/s for ${STEADY_SECONDS} s (roots of 3 spans, paced every 10 ms)`,
     run: async (tracer) => {
       const totalRoots = Math.round((STEADY_RATE * STEADY_SECONDS) / 3);
@@ -91,7 +82,6 @@ const SCENARIOS: Record<string, Scenario> = {
 
 interface Result {
   readonly scenario: string;
-  readonly shape: Scenario['shape'];
   readonly spans: number;
   readonly onServer: number;
   readonly uniqueOnServer: number;
@@ -151,7 +141,6 @@ async function runScenario(key: string): Promise<Result> {
   await server.close();
   return {
     scenario: scenario.name,
-    shape: scenario.shape,
     spans,
     onServer: holdings.spans,
     uniqueOnServer: holdings.uniqueIds,
@@ -171,30 +160,30 @@ async function runScenario(key: string): Promise<Result> {
   };
 }
 
-/** Spans per second if each process had a CPU to itself (see the notes printed under the table). */
-function cpuBoundEstimate(r: Result): number {
-  const deliverUs = r.cpuUs - r.produceCpuUs;
-  if (r.shape === 'serial') return (r.spans / (r.produceCpuUs + Math.max(deliverUs, r.serverCpuUs))) * 1e6;
-  if (r.shape === 'overlapped') return (r.spans / Math.max(r.cpuUs, r.serverCpuUs)) * 1e6;
-  return Number.NaN;
-}
-
 const scenarioArg = process.argv[2];
 if (scenarioArg) {
   printResult(await runScenario(scenarioArg));
 } else {
   printHeader('throughput: spans delivered to the local server (own process)', {
     burstSpans: BURST_SPANS,
+    runsPerScenario: REPEAT,
     steady: `${STEADY_RATE} spans/s x ${STEADY_SECONDS} s`,
     payload: "{i, text: 'x'.repeat(100)}",
     warmup: `${WARMUP_ROOTS * 3} spans in another instance, flushed, before measuring`,
     deliveryOptions: 'defaults',
   });
   const self = fileURLToPath(import.meta.url);
-  const results: Result[] = [];
-  for (const key of Object.keys(SCENARIOS)) results.push((await runChildForResult<Result>(self, [key])).result);
+  const results: (Result & { rates: number[] })[] = [];
+  for (const key of Object.keys(SCENARIOS)) {
+    const runs: Result[] = [];
+    for (let run = 0; run < REPEAT; run++) runs.push((await runChildForResult<Result>(self, [key])).result);
+    const rate = (r: Result): number => r.spans / r.durationMs;
+    runs.sort((a, b) => rate(a) - rate(b));
+    const middle = runs[Math.floor((runs.length - 1) / 2)]!;
+    results.push({ ...middle, rates: runs.map((r) => rate(r) * 1000) });
+  }
   printTable(
-    ['scenario', 'spans', 'on server', 'lost', 'time to flush ms', 'of which producing', 'spans/s', 'CPU-bound estimate spans/s', 'req (client)', 'req (server)', 'req/span', 'client CPU us/span (producing + delivering)', 'server CPU us/span', 'RSS at start', 'peak RSS (sampled)', 'maxRSS', 'drops'],
+    ['scenario', 'spans', 'on server', 'lost', 'time to flush ms', 'of which producing', 'spans/s (median)', 'spans/s (all runs)', 'req (client)', 'req (server)', 'req/span', 'client CPU us/span (producing + delivering)', 'server CPU us/span', 'RSS at start', 'peak RSS (sampled)', 'maxRSS', 'drops'],
     results.map((r) => [
       r.scenario,
       formatNumber(r.spans),
@@ -203,7 +192,7 @@ if (scenarioArg) {
       `${formatNumber(r.durationMs)}${r.flushOk ? '' : ' (flush false)'}`,
       formatNumber(r.produceMs),
       formatNumber((r.spans / r.durationMs) * 1000),
-      formatNumber(cpuBoundEstimate(r)),
+      r.rates.map((rate) => formatNumber(rate)).join(' / '),
       formatNumber(r.clientRequests),
       formatNumber(r.serverRequests),
       formatNumber(r.clientRequests / r.spans, 4),
@@ -220,9 +209,8 @@ if (scenarioArg) {
     'time to flush: from the first span (withInstance, which registers the instance) until tracer.flush() resolves; spans/s = spans / that time.',
     'on server / lost: GET /api/v1/agent_spans?agent_instance_id=... through PrefactorHttpClient after flush; lost = spans created - distinct ids held.',
     'of which producing: until the last span of the workload ended (then only delivery is left).',
-    'CPU-bound estimate: the rate if the client and the server each had a CPU to themselves, from the CPU times measured (so it does not depend on ' +
-      'what else ran on the machine): burst = spans / (client producing CPU + max(client delivering CPU, server CPU)), as delivery cannot start ' +
-      'before the loop turns; burst, yielding = spans / max(client CPU, server CPU); none for the paced stream.',
+    `each scenario ran ${REPEAT} times, each in a fresh process with a fresh server; the row shows the run with the median spans/s, and the rates of all runs. ` +
+      'CPU figures (process.cpuUsage, all threads, GC helpers included) depend less on other load on the machine than the rates do.',
     'req (server): requests the server process counted in the same interval. client CPU: process.cpuUsage() of this process over the interval, ' +
       'split at the end of producing (the burst never lets the loop turn, so the part after it is delivery alone); server CPU: the server process\'s own cpuUsage().',
     'RSS at start: after imports, server start and warm-up, just before the first measured span. peak RSS (sampled): process.memoryUsage.rss() every 10 ms (only when the loop turns); maxRSS: process.resourceUsage().maxRSS (whole process life).',

@@ -1,29 +1,18 @@
-import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { PrefactorHttpClient } from '../src/http/client.js';
+import { outputOf, spawnScript } from './fixtures/child-env.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-// Children run without tap's process-info hooks: tap patches child_process to put them back into
-// NODE_OPTIONS, so `env -u NODE_OPTIONS` drops them at exec time. The children load src/ through tsx,
-// and their coverage, merged with the tests' own, would be mapped onto the wrong lines.
-const parentEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('_TAPJS') && !name.startsWith('TAP')));
-const NO_COLOR_ENV = { ...parentEnv, NO_COLOR: '1', PREFACTOR_API_URL: '', PREFACTOR_API_TOKEN: '' };
-const CLI = ['-u', 'NODE_OPTIONS', process.execPath, '--import', 'tsx', 'src/cli.ts'];
+const NO_COLOR = { NO_COLOR: '1' };
 
 /** Runs `prefactor-trace ...args` to completion. */
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('env', [...CLI, ...args], { cwd: ROOT, env: NO_COLOR_ENV }, (error, stdout, stderr) => {
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
+  return outputOf(spawnScript('src/cli.ts', args, NO_COLOR));
 }
 
 /** Starts `prefactor-trace dev ...args` and resolves once it printed its URL. */
 async function startDev(args: string[]) {
-  const child = spawn('env', [...CLI, 'dev', '--port', '0', ...args], { cwd: ROOT, env: NO_COLOR_ENV });
+  const child = spawnScript('src/cli.ts', ['dev', '--port', '0', ...args], NO_COLOR);
   let stdout = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => (stdout += chunk));
@@ -68,7 +57,7 @@ t.test('prefactor-trace dev serves the API until SIGINT; view prints its trace; 
   t.match(lines[2], /^ {3}├─ llm:call {2}complete {2}\d+ms {2}→ \{"answer":"42"\}$/);
   t.match(lines[3], /^ {3}└─ tool:search {2}✗ failed {2}\d+ms$/);
   t.notMatch(view.stdout, /\u001B\[/, 'no colour when not a TTY');
-  t.same(bad, { code: 1, stdout: '', stderr: "prefactor-trace: Unknown option '--bogus'\n" }, 'one line, no stack trace');
+  t.same(bad, { code: 1, signal: null, stdout: '', stderr: "prefactor-trace: Unknown option '--bogus'\n" }, 'one line, no stack trace');
 
   dev.child.kill('SIGINT');
   const [code] = await dev.exited;

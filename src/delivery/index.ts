@@ -77,8 +77,7 @@ export class DeliverySink implements SpanSink {
     this.#options = options;
     this.#counters = new DeliveryCounters(logger, detach);
     this.#outbox = new Outbox(this.#counters, options.maxQueueSize, options.maxQueueBytes);
-    this.#worker = new Worker(client, logger, options, this.#outbox, this.#counters, detach);
-    this.#worker.onSettled = () => this.#settle();
+    this.#worker = new Worker(client, logger, options, this.#outbox, this.#counters, detach, () => this.#settle());
   }
 
   #unexpected(where: string, error: unknown): void {

@@ -44,7 +44,7 @@ export class Worker implements SendControl {
   /** A flush is waiting: timers keep the process alive (a script that ends still delivers). */
   #keepAlive = false;
   /** Called after every request settles (flush waiters check progress). */
-  onSettled: () => void = () => {};
+  readonly #onSettled: () => void;
 
   constructor(
     client: PrefactorHttpClient,
@@ -53,7 +53,9 @@ export class Worker implements SendControl {
     outbox: Outbox,
     counters: DeliveryCounters,
     detach: (fn: () => void) => void,
+    onSettled: () => void,
   ) {
+    this.#onSettled = onSettled;
     this.#logger = logger;
     this.#options = options;
     this.#outbox = outbox;
@@ -123,9 +125,9 @@ export class Worker implements SendControl {
       outbox.queuedEntries > 0 &&
       (this.#due || outbox.queuedEntries >= this.batchLimit)
     ) {
-      this.#queue.add(() => this.#runTask()).catch(
-        /* c8 ignore next */ (error: unknown) => this.#unexpected(error),
-      );
+      // #runTask() handles its own failures; the catch only keeps a rejection from going unhandled.
+      /* c8 ignore next */
+      this.#queue.add(() => this.#runTask()).catch((error: unknown) => this.#unexpected(error));
     }
   }
 
@@ -152,7 +154,7 @@ export class Worker implements SendControl {
       if (single?.state === QUEUED || batch.some((op) => op.state === QUEUED)) this.#due = true;
       this.#blocked = false;
       this.#outbox.cascade();
-      this.onSettled();
+      this.#onSettled();
       if (this.#outbox.queuedEntries > 0) this.#schedulePump();
     }
   }
