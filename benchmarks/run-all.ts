@@ -2,7 +2,10 @@
  * Runs every benchmark, each in its own child process (clean RSS per benchmark) with the current
  * Node and loader flags, and prints their tables one after the other.
  *
- * Run: npm run bench   (node --import tsx benchmarks/run-all.ts); on Node 24: npx -y node@24 --import tsx benchmarks/run-all.ts
+ * Run: npm run bench   (compiles src/ and benchmarks/ to build/ with tsc, then runs
+ *      build/benchmarks/run-all.js: the SDK is measured as users run it, without a TypeScript loader);
+ *      on Node 24 after that: npx -y node@24 build/benchmarks/run-all.js.
+ *      Under tsx (`node --import tsx benchmarks/run-all.ts`) the figures include the loader's ~30 MB.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
