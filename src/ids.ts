@@ -11,27 +11,25 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 const ID_PATTERN = /^[0-7][0-9abcdefghjkmnpqrstvwxyz]{31}$/;
 const MAX_PARTITION = 0x3fffffff;
 
-// Every pair of base32 characters, indexed by 10 random bits: one lookup gives two characters.
-const PAIRS: readonly string[] = Array.from({ length: 1024 }, (_, bits) => ALPHABET[bits >> 5]! + ALPHABET[bits & 31]!);
-// Random bits are drawn in blocks: one `randomFillSync` per 1024 ids instead of one per id keeps id
-// generation off the hot path's profile. 65536 is a multiple of 1024, so `& 1023` keeps every pair
-// uniform.
-const POOL_SIZE = 8192;
-const pool = new Uint16Array(POOL_SIZE);
+// The character code of each base32 digit.
+const CODES = Uint8Array.from(ALPHABET, (char) => char.charCodeAt(0));
+// Random bytes are drawn in blocks: one `randomFillSync` per 1024 ids instead of one per id keeps id
+// generation off the hot path's profile. 256 is a multiple of 32, so `& 31` keeps every digit uniform.
+const POOL_SIZE = 16_384;
+const pool = new Uint8Array(POOL_SIZE);
 let poolOffset = POOL_SIZE;
-// The timestamp-and-partition prefix changes at most once a millisecond: it is kept for the last
-// (timestamp, partition) pair asked for, which is the common case on a hot path.
+// The timestamp-and-partition prefix changes at most once a millisecond: its 16 character codes are
+// kept for the last (timestamp, partition) pair asked for, which is the common case on a hot path.
 let prefixMs = -1;
 let prefixPartition = -1;
-let prefix = '';
+const prefix = new Uint8Array(16);
 
-function encodeBase32(value: number, length: number): string {
-  let text = '';
+/** Writes `value` as `length` base32 digits into `prefix` from `at`. */
+function encodePrefix(value: number, at: number, length: number): void {
   for (let index = length - 1; index >= 0; index--) {
     // Division rather than `>>`: the timestamp is wider than 32 bits.
-    text += ALPHABET[Math.floor(value / 2 ** (5 * index)) % 32];
+    prefix[at + length - 1 - index] = CODES[Math.floor(value / 2 ** (5 * index)) % 32]!;
   }
-  return text;
 }
 
 /** Whether `value` is an id in the API's format. */
@@ -62,17 +60,24 @@ export function generateId(partition: number = randomPartition(), timestampMs: n
   if (timestampMs !== prefixMs || partition !== prefixPartition) {
     prefixMs = timestampMs;
     prefixPartition = partition;
-    prefix = encodeBase32(timestampMs, 10) + encodeBase32(partition & MAX_PARTITION, 6);
+    encodePrefix(timestampMs, 0, 10);
+    encodePrefix(partition & MAX_PARTITION, 10, 6);
   }
-  if (poolOffset + 8 > POOL_SIZE) {
+  if (poolOffset + 16 > POOL_SIZE) {
     randomFillSync(pool);
     poolOffset = 0;
   }
   const at = poolOffset;
-  poolOffset = at + 8;
-  return (
-    prefix +
-    PAIRS[pool[at]! & 1023] + PAIRS[pool[at + 1]! & 1023] + PAIRS[pool[at + 2]! & 1023] + PAIRS[pool[at + 3]! & 1023] +
-    PAIRS[pool[at + 4]! & 1023] + PAIRS[pool[at + 5]! & 1023] + PAIRS[pool[at + 6]! & 1023] + PAIRS[pool[at + 7]! & 1023]
+  poolOffset = at + 16;
+  const p = prefix;
+  const r = pool;
+  // One flat string from 32 character codes: concatenating pieces would leave a rope of 9 strings
+  // per id that lives as long as the queued span and is flattened again on every use.
+  return String.fromCharCode(
+    p[0]!, p[1]!, p[2]!, p[3]!, p[4]!, p[5]!, p[6]!, p[7]!, p[8]!, p[9]!, p[10]!, p[11]!, p[12]!, p[13]!, p[14]!, p[15]!,
+    CODES[r[at]! & 31]!, CODES[r[at + 1]! & 31]!, CODES[r[at + 2]! & 31]!, CODES[r[at + 3]! & 31]!,
+    CODES[r[at + 4]! & 31]!, CODES[r[at + 5]! & 31]!, CODES[r[at + 6]! & 31]!, CODES[r[at + 7]! & 31]!,
+    CODES[r[at + 8]! & 31]!, CODES[r[at + 9]! & 31]!, CODES[r[at + 10]! & 31]!, CODES[r[at + 11]! & 31]!,
+    CODES[r[at + 12]! & 31]!, CODES[r[at + 13]! & 31]!, CODES[r[at + 14]! & 31]!, CODES[r[at + 15]! & 31]!,
   );
 }

@@ -19,8 +19,19 @@ const OBJECT_PROTOTYPE = Object.prototype;
  * `undefined` gives `{}`.
  */
 export function serializePayload(value: unknown): string {
-  if (value === undefined) return '{}';
-  return isPlainObject(value) ? serializeObject(value) : serializeObject({ value });
+  switch (typeof value) {
+    case 'undefined':
+      return '{}';
+    case 'boolean':
+      return value ? '{"value":true}' : '{"value":false}';
+    case 'number':
+      // A small integer (a count, a status) is common: the text is short enough to be built flat.
+      if (Number.isInteger(value) && value > -100 && value < 1000) return '{"value":' + value + '}';
+      break;
+    case 'object':
+      if (isPlainObject(value)) return serializeObject(value);
+  }
+  return serializeObject({ value });
 }
 
 /** Whether `value` is an object literal or `Object.create(null)` (what is sent as itself). */
@@ -32,15 +43,27 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 function serializeObject(object: object): string {
   try {
-    if (!hasAwkwardValue(object, 0)) return JSON.stringify(object);
+    if (!hasAwkwardValue(object, 0)) return flat(JSON.stringify(object));
   } catch {
     // A toJSON or getter that throws, a cycle deeper than the scan: the walker copes.
   }
   try {
-    return JSON.stringify(toJsonSafe(object, []));
+    return flat(JSON.stringify(toJsonSafe(object, [])));
   } catch {
     return UNSERIALIZABLE_JSON;
   }
+}
+
+/**
+ * `text`, flattened. `JSON.stringify` returns a rope (its output is built in growing chunks) that a
+ * queued span would keep for as long as it waits, and that is flattened again whenever it is read:
+ * reading a character flattens it in place now, while it is young, and the garbage collector then
+ * drops the rope's pieces.
+ */
+function flat(text: string): string {
+  // The read has an effect (the flattening), so the compiler keeps it although its value is unused.
+  text.charCodeAt(0);
+  return text;
 }
 
 /**

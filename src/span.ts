@@ -111,19 +111,34 @@ export class Span<Result = unknown> implements Settleable {
 /** The handle of an untraced call (disabled tracer, after shutdown): every method is a no-op. */
 export const NOOP_SPAN: Span<never> = new Span(undefined, '', '', undefined, undefined, '', undefined);
 
-let cachedSecond = -1;
-let cachedPrefix = '';
+let cachedMs = NaN;
+let cachedIso = '';
+let cachedSecond = NaN;
+// The character codes of `YYYY-MM-DDTHH:MM:SS.` for `cachedSecond`.
+const secondCodes = new Uint8Array(20);
 
 /**
- * `new Date(ms).toISOString()`, about ten times faster: the part up to the second is computed once
- * per second. Expects an integer (`Date.now()`).
+ * `new Date(ms).toISOString()`, as one flat string, about ten times faster: spans starting or ending
+ * in the same millisecond share one string, and the part up to the second is computed once per
+ * second. Expects an integer (`Date.now()`).
  */
 export function isoTime(ms: number): string {
+  if (ms === cachedMs) return cachedIso;
   const second = Math.floor(ms / 1000);
   if (second !== cachedSecond) {
+    const text = new Date(second * 1000).toISOString();
+    // Years beyond 9999 and before 0 have a longer format: leave them to Date.
+    if (text.length !== 24) return new Date(ms).toISOString();
     cachedSecond = second;
-    cachedPrefix = new Date(second * 1000).toISOString().slice(0, 20);
+    for (let index = 0; index < 20; index++) secondCodes[index] = text.charCodeAt(index);
   }
   const millis = ms - second * 1000;
-  return cachedPrefix + (millis < 10 ? '00' : millis < 100 ? '0' : '') + millis + 'Z';
+  const c = secondCodes;
+  cachedMs = ms;
+  // Built from character codes: concatenation would leave a rope that lives as long as the queued span.
+  cachedIso = String.fromCharCode(
+    c[0]!, c[1]!, c[2]!, c[3]!, c[4]!, c[5]!, c[6]!, c[7]!, c[8]!, c[9]!, c[10]!, c[11]!, c[12]!, c[13]!, c[14]!, c[15]!, c[16]!, c[17]!, c[18]!, c[19]!,
+    48 + Math.floor(millis / 100), 48 + (Math.floor(millis / 10) % 10), 48 + (millis % 10), 90,
+  );
+  return cachedIso;
 }

@@ -9,6 +9,9 @@ t.test('serializePayload() sends a plain object as itself and wraps anything els
   t.same(parse('text'), { value: 'text' });
   t.same(parse(null), { value: null });
   t.same(parse([1, undefined]), { value: [1, null] });
+  for (const value of [0, -0, 1, 999, -99, 1000, -100, 1.5, NaN, Infinity, 2 ** 60, true, false]) {
+    t.equal(serializePayload(value), JSON.stringify({ value }), `{value: ${String(value)}}`);
+  }
   t.same(parse(new Date(0)), { value: '1970-01-01T00:00:00.000Z' });
   t.same(parse(Object.assign(Object.create(null), { a: 1 })), { a: 1 });
   t.same(parse({ nested: { date: new Date(0), skipped: undefined } }), { nested: { date: '1970-01-01T00:00:00.000Z' } });

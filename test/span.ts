@@ -57,7 +57,8 @@ t.test('NOOP_SPAN ignores every call silently', async (t) => {
 });
 
 t.test('isoTime() matches Date#toISOString() with milliseconds', async (t) => {
-  for (const ms of [0, 5, 42, 999, 1000, 1_700_000_000_123, 1_700_000_000_007, 1_700_000_001_070, Date.now()]) {
+  const years10000 = 253_402_300_800_000;
+  for (const ms of [0, 5, 42, 999, 1000, -1, 1_700_000_000_123, 1_700_000_000_123, 1_700_000_000_007, 1_700_000_001_070, years10000, years10000 + 1, Date.now()]) {
     t.equal(isoTime(ms), new Date(ms).toISOString(), String(ms));
   }
 });

@@ -53,6 +53,9 @@ const detach = (fn: () => void): void => {
   ENGINE_SCOPE.runInAsyncScope(fn);
 };
 
+/** How long before its deadline `shutdown()` stops waiting for delivery, at most (10% of short deadlines). */
+const SHUTDOWN_RESERVE_MS = 50;
+
 interface FlushWaiter {
   readonly seq: number;
   readonly resolve: (delivered: boolean) => void;
@@ -201,7 +204,9 @@ export class DeliverySink implements SpanSink {
 
   async #doShutdown(timeoutMs: number): Promise<boolean> {
     this.#outbox.closed = true;
-    const delivered = await this.flush(timeoutMs);
+    // The deadline includes the final accounting (abort, dropAll, storm reports) and a late timer:
+    // stop waiting a little before it.
+    const delivered = await this.flush(Math.max(0, timeoutMs - Math.min(SHUTDOWN_RESERVE_MS, timeoutMs / 10)));
     try {
       this.#worker.stop();
       if (!delivered) this.#outbox.dropAll('shutdown_timeout');

@@ -9,6 +9,14 @@ export interface DeliveryOptions {
    */
   readonly maxBatchSize?: number;
   /**
+   * Most bytes in the body of one `POST /api/v1/bulk` request, counted as JSON text length: a batch
+   * closes early when its next item would go beyond it (an item larger than this goes alone). Keeps
+   * each request's synchronous work (building, writing, parsing the answer) short, so large payloads
+   * do not stall the event loop.
+   * @default 1048576 (1 MiB)
+   */
+  readonly maxBatchBytes?: number;
+  /**
    * How long the first operation of a batch waits for company before the batch leaves, in
    * milliseconds. Bounds how late a span's create reaches the API (dashboards and the killswitch).
    * @default 200
@@ -49,6 +57,7 @@ export interface DeliveryOptions {
 /** The keys of `DeliveryOptions`, for unknown-key rejection by the tracer. */
 export const DELIVERY_OPTION_KEYS = [
   'maxBatchSize',
+  'maxBatchBytes',
   'flushIntervalMs',
   'concurrency',
   'maxQueueSize',
@@ -61,6 +70,7 @@ export const DELIVERY_OPTION_KEYS = [
 
 export const DELIVERY_DEFAULTS = {
   maxBatchSize: 1000,
+  maxBatchBytes: 1024 * 1024,
   flushIntervalMs: 200,
   concurrency: 4,
   maxQueueSize: 100_000,
@@ -78,6 +88,7 @@ export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDelive
   const d = DELIVERY_DEFAULTS;
   const resolved: ResolvedDeliveryOptions = {
     maxBatchSize: check.positiveInteger('maxBatchSize', options.maxBatchSize ?? d.maxBatchSize),
+    maxBatchBytes: check.positiveInteger('maxBatchBytes', options.maxBatchBytes ?? d.maxBatchBytes),
     flushIntervalMs: check.nonNegativeNumber('flushIntervalMs', options.flushIntervalMs ?? d.flushIntervalMs),
     concurrency: check.positiveInteger('concurrency', options.concurrency ?? d.concurrency),
     maxQueueSize: check.positiveInteger('maxQueueSize', options.maxQueueSize ?? d.maxQueueSize),

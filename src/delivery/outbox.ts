@@ -1,6 +1,7 @@
 import { nanoid } from 'nanoid';
 import type { DropReason, InstanceRegistration, SpanEndEvent, SpanStartEvent } from '../sink.js';
 import { CREATE, DONE, DROPPED, IN_FLIGHT, INSTANCE_FINISH, InstanceState, Operation, QUEUED, REGISTER, SPAN_FINISH, START } from './operations.js';
+import { DroppedSpans } from './dropped-spans.js';
 import type { DeliveryCounters } from './stats.js';
 
 /** How many dropped span ids are remembered, so their finishes and children are dropped too. */
@@ -23,11 +24,15 @@ export class Outbox {
   #held = 0;
   /** Linked operations waiting (not in flight). */
   queuedEntries = 0;
+  /** Payload bytes of the operations waiting (not in flight): a full batch by bytes leaves at once. */
+  queuedBytes = 0;
   /** Creates not yet confirmed, by span id: for coalescing and for their dependants. */
   readonly #spans = new Map<string, Operation>();
   readonly #instances = new Map<string, InstanceState>();
-  readonly #droppedSpans = new Set<string>();
+  readonly #droppedSpans = new DroppedSpans(DROPPED_SPANS_KEPT);
   #needsCascade = false;
+  readonly #keyPrefix = nanoid(16);
+  #keys = 0;
   readonly #counters: DeliveryCounters;
   readonly #maxQueueSize: number;
   readonly #maxQueueBytes: number;
@@ -72,16 +77,14 @@ export class Outbox {
     this.#tail = op;
     this.#held++;
     this.queuedEntries++;
+    this.queuedBytes += op.bytes;
     this.#counters.queued++;
     this.#counters.bytesHeld += op.bytes;
   }
 
   #rememberDroppedSpan(id: string): void {
-    if (this.#droppedSpans.size >= DROPPED_SPANS_KEPT) {
-      const oldest = this.#droppedSpans.values().next().value as string;
-      this.#droppedSpans.delete(oldest);
-    }
-    this.#droppedSpans.add(id);
+    // After close nothing new arrives that could depend on a dropped span.
+    if (!this.closed) this.#droppedSpans.remember(id);
   }
 
   registerInstance(registration: InstanceRegistration, payload: string | undefined): void {
@@ -177,6 +180,7 @@ export class Outbox {
       create.result = result;
       create.bytes += bytes;
       create.weight = 2;
+      this.queuedBytes += bytes;
       this.#counters.bytesHeld += bytes;
       this.#counters.queued++;
       this.#counters.coalesced++;
@@ -207,14 +211,24 @@ export class Outbox {
     return true;
   }
 
+  /**
+   * Gives `op` its idempotency key, once: every later attempt reuses it. Keys are this outbox's
+   * random prefix (16 nanoid characters, 96 bits) and a counter: unique like a nanoid per
+   * operation, without drawing random bytes for each.
+   */
+  giveKey(op: Operation): void {
+    if (op.key === '') op.key = this.#keyPrefix + (++this.#keys).toString(36);
+  }
+
   /** Marks `op` as taken into batch `stamp`. */
   take(op: Operation, stamp: number): void {
     op.state = IN_FLIGHT;
     op.stamp = stamp;
-    if (op.key === '') op.key = nanoid();
+    this.giveKey(op);
     if (op.attempts > 0) this.#counters.retried += op.weight;
     op.attempts++;
     this.queuedEntries--;
+    this.queuedBytes -= op.bytes;
     this.#counters.queued -= op.weight;
     this.#counters.inFlight += op.weight;
     const instance = op.instance;
@@ -231,6 +245,7 @@ export class Outbox {
   requeue(op: Operation): void {
     op.state = QUEUED;
     this.queuedEntries++;
+    this.queuedBytes += op.bytes;
     this.#counters.inFlight -= op.weight;
     this.#counters.queued += op.weight;
   }
@@ -246,6 +261,7 @@ export class Outbox {
     this.#counters.bytesHeld -= op.bytes;
     if (op.state === QUEUED) {
       this.queuedEntries--;
+      this.queuedBytes -= op.bytes;
       this.#counters.queued -= op.weight;
     } else this.#counters.inFlight -= op.weight;
     if (op.instance !== undefined && op.kind !== INSTANCE_FINISH) op.instance.held--;
@@ -287,9 +303,28 @@ export class Outbox {
     }
   }
 
-  /** Drops everything held (shutdown deadline). */
+  /**
+   * Drops everything held (shutdown deadline), in one O(n) pass of a few field writes per operation
+   * and one count: it runs at the deadline, so its cost is part of the time `shutdown()` allows.
+   * Dropped ids are not remembered (nothing arrives after close).
+   */
   dropAll(reason: DropReason): void {
-    while (this.#head !== undefined) this.drop(this.#head, reason);
+    let weight = 0;
+    for (let op = this.#head; op !== undefined; ) {
+      const next = op.next;
+      weight += op.weight;
+      // DROPPED: a response still on its way finds nothing to resolve.
+      op.state = DROPPED;
+      op.prev = op.next = op.instance = undefined;
+      op.release();
+      op = next;
+    }
+    this.#head = this.#tail = undefined;
+    this.#held = this.queuedEntries = this.queuedBytes = 0;
+    this.#spans.clear();
+    this.#instances.clear();
     this.#needsCascade = false;
+    this.#counters.queued = this.#counters.inFlight = this.#counters.bytesHeld = 0;
+    if (weight > 0) this.#counters.drop(reason, weight);
   }
 }

@@ -1,9 +1,8 @@
-import { nanoid } from 'nanoid';
 import type { PrefactorHttpClient } from '../http/client.js';
 import { isTransientError, PrefactorApiError, PrefactorResponseContractError } from '../http/errors.js';
 import { safeLog } from '../logger.js';
 import type { Logger } from '../logger.js';
-import { BULK_TYPES, bulkBody, DROPPED, IN_FLIGHT, singleRequest } from './operations.js';
+import { BULK_TYPES, DROPPED, IN_FLIGHT, singleRequest } from './operations.js';
 import type { Operation } from './operations.js';
 import type { Outbox } from './outbox.js';
 import { errorText } from './stats.js';
@@ -76,12 +75,11 @@ export class Sender {
     }
   }
 
-  /** Sends `batch` through the bulk endpoint and resolves each operation by its output. */
-  async sendBulk(batch: Operation[]): Promise<void> {
-    const key = nanoid();
+  /** Sends `batch` (its bulk `body`, with request key `key`) and resolves each operation by its output. */
+  async sendBulk(batch: Operation[], body: string, key: string): Promise<void> {
     let response: { outputs?: unknown };
     try {
-      response = await this.#send('/api/v1/bulk', bulkBody(batch, key), key, batch);
+      response = await this.#send('/api/v1/bulk', body, key, batch);
     } catch (error) {
       this.#requestFailed(batch, error, true);
       return;

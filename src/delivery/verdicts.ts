@@ -1,4 +1,11 @@
-import { isTransientError, PrefactorApiError, PrefactorNotFoundError, PrefactorResponseContractError } from '../http/errors.js';
+import {
+  isTransientError,
+  PrefactorApiError,
+  PrefactorClientError,
+  PrefactorNotFoundError,
+  PrefactorResponseContractError,
+  PrefactorRetryExhaustedError,
+} from '../http/errors.js';
 import { CREATE, INSTANCE_FINISH, REGISTER, SPAN_FINISH, START } from './operations.js';
 import type { OperationKind } from './operations.js';
 
@@ -26,19 +33,33 @@ export function itemVerdict(kind: OperationKind, code: unknown): 'unsupported' |
   return 'rejected';
 }
 
+/** Client-side failures that are final: the caller aborted, the client was closed, or the request was refused before sending. */
+const FINAL_CLIENT_CODES = new Set(['ABORTED', 'CLIENT_CLOSED', 'invalid_request']);
+
+/**
+ * Whether `error` failed on this side without an answer from the server (a network error of any
+ * code, known or not, or retries exhausted on one): never a rejection by the server, so the
+ * operations stay queued. A new Node version may report an outage under a new code (Node 24:
+ * `ERR_SOCKET_CLOSED_BEFORE_CONNECTION`); dropping everything as rejected would be the wrong bet.
+ */
+export function isUnanswered(error: unknown): boolean {
+  const last = error instanceof PrefactorRetryExhaustedError ? error.lastError : error;
+  return last instanceof PrefactorClientError && !FINAL_CLIENT_CODES.has(last.code);
+}
+
 /**
  * A whole request failed with `error`, carrying `count` operations:
  * - `no_bulk`: 404 on the bulk endpoint; send single requests from now on;
  * - `too_large`: 413 on a bulk of several; send smaller batches;
- * - `transient`: network, timeout, 429, 5xx or a malformed answer; retry later (safe: every
- *   operation keeps its idempotency key);
+ * - `transient`: network (any client-side failure but an abort, see `isUnanswered`), timeout,
+ *   429, 5xx or a malformed answer; retry later (safe: every operation keeps its idempotency key);
  * - `isolate`: a bulk of several refused as a whole; send them one by one, so only a bad one fails;
  * - `rejected`: permanent.
  */
 export function requestVerdict(error: unknown, bulk: boolean, count: number): 'no_bulk' | 'too_large' | 'transient' | 'isolate' | 'rejected' {
   if (bulk && error instanceof PrefactorNotFoundError) return 'no_bulk';
   if (bulk && count > 1 && error instanceof PrefactorApiError && error.statusCode === 413) return 'too_large';
-  if (isTransientError(error) || error instanceof PrefactorResponseContractError) return 'transient';
+  if (isTransientError(error) || isUnanswered(error) || error instanceof PrefactorResponseContractError) return 'transient';
   return bulk && count > 1 ? 'isolate' : 'rejected';
 }
 

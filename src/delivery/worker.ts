@@ -1,8 +1,9 @@
+import { nanoid } from 'nanoid';
 import PQueue from 'p-queue';
 import type { PrefactorHttpClient } from '../http/client.js';
 import { safeLog } from '../logger.js';
 import type { Logger } from '../logger.js';
-import { BULK_TYPES, IN_FLIGHT, QUEUED } from './operations.js';
+import { appendBulkItem, BULK_ENVELOPE_LENGTH, BULK_TYPES, IN_FLIGHT, QUEUED } from './operations.js';
 import type { Operation } from './operations.js';
 import type { ResolvedDeliveryOptions } from './options.js';
 import type { Outbox } from './outbox.js';
@@ -67,10 +68,15 @@ export class Worker implements SendControl {
     this.sender = new Sender(client, logger, outbox, counters, this);
   }
 
+  /** Whether a full batch waits: `batchLimit` operations or `maxBatchBytes` of payload queued. */
+  #full(): boolean {
+    return this.#outbox.queuedEntries >= this.batchLimit || this.#outbox.queuedBytes >= this.#options.maxBatchBytes;
+  }
+
   /** After an enqueue (hot path): start the linger timer, or send at once when a batch is full. */
   notify(): void {
     if (this.#stopped) return;
-    if (this.#due || this.#outbox.queuedEntries >= this.batchLimit) {
+    if (this.#due || this.#full()) {
       if (!this.#pumpScheduled && !this.#blocked) this.#detach(() => this.#schedulePump());
     } else if (this.#lingerTimer === undefined && this.#outbox.queuedEntries > 0) {
       this.#detach(() => {
@@ -123,7 +129,7 @@ export class Worker implements SendControl {
       !this.#blocked &&
       this.#queue.size + this.#queue.pending < this.#options.concurrency &&
       outbox.queuedEntries > 0 &&
-      (this.#due || outbox.queuedEntries >= this.batchLimit)
+      (this.#due || this.#full())
     ) {
       // #runTask() handles its own failures; the catch only keeps a rejection from going unhandled.
       /* c8 ignore next */
@@ -133,7 +139,7 @@ export class Worker implements SendControl {
 
   async #runTask(): Promise<void> {
     const stamp = ++this.#stamp;
-    const { batch, single } = this.#assemble(stamp);
+    const { batch, single, body, key } = this.#assemble(stamp);
     if (batch.length === 0 && single === undefined) {
       // Something in flight holds the rest back: wait for it to settle. (With nothing in flight the
       // oldest queued operation is always eligible; the check only guards against a stall.)
@@ -143,7 +149,7 @@ export class Worker implements SendControl {
     if (this.#outbox.queuedEntries === 0) this.#due = false;
     try {
       if (single !== undefined) await this.sender.sendSingle(single);
-      else await this.sender.sendBulk(batch);
+      else await this.sender.sendBulk(batch, body, key);
       /* c8 ignore start: defensive, the send paths handle their own failures */
     } catch (error) {
       this.#unexpected(error);
@@ -159,10 +165,17 @@ export class Worker implements SendControl {
     }
   }
 
-  /** Takes the eligible operations at the front: a bulk batch, or one operation to send on its own. */
-  #assemble(stamp: number): { batch: Operation[]; single: Operation | undefined } {
+  /**
+   * Takes the eligible operations at the front: a bulk batch with its body and request key (built
+   * here, once, so the batch closes before its body would pass `maxBatchBytes`), or one operation
+   * to send on its own. The body is joined once from the pieces of every item: no rope to flatten,
+   * and nothing of it outlives the request but the one string.
+   */
+  #assemble(stamp: number): { batch: Operation[]; single: Operation | undefined; body: string; key: string } {
     const outbox = this.#outbox;
     const batch: Operation[] = [];
+    const parts = ['{"items":['];
+    let length = BULK_ENVELOPE_LENGTH;
     // Every in-flight operation sits in front of the oldest queued one at worst: scan past them all.
     let budget = this.batchLimit * (this.#options.concurrency + 2);
     for (let op = outbox.head; op !== undefined && budget > 0; op = op.next, budget--) {
@@ -170,14 +183,27 @@ export class Worker implements SendControl {
       if (this.single[op.kind] || op.isolate) {
         if (batch.length > 0 || !outbox.eligible(op, stamp, false)) continue;
         outbox.take(op, stamp);
-        return { batch, single: op };
+        return { batch, single: op, body: '', key: '' };
       }
       if (!outbox.eligible(op, stamp, true)) continue;
+      // The key first: the item carries it. A key given to an operation that does not fit stays
+      // its key (it was never sent, so never used with another body).
+      outbox.giveKey(op);
+      const mark = parts.length;
+      if (batch.length > 0) parts.push(',');
+      const added = appendBulkItem(op, parts) + (batch.length > 0 ? 1 : 0);
+      if (batch.length > 0 && length + added > this.#options.maxBatchBytes) {
+        parts.length = mark;
+        break;
+      }
+      length += added;
       outbox.take(op, stamp);
       batch.push(op);
       if (batch.length >= this.batchLimit) break;
     }
-    return { batch, single: undefined };
+    const key = nanoid();
+    parts.push('],"idempotency_key":"', key, '"}');
+    return { batch, single: undefined, body: parts.join(''), key };
   }
 
   succeeded(): void {

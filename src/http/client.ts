@@ -168,6 +168,9 @@ export class PrefactorHttpClient {
     if (body === undefined && options.json !== undefined) {
       body = JSON.stringify(isPlainObject(options.json) && key ? { ...options.json, idempotency_key: key } : options.json);
     }
+    // A Buffer, encoded once for every attempt: for a string got measures content-length with
+    // `new TextEncoder().encode(body)`, a second full copy of the body on each attempt.
+    const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
     const headers: Record<string, string> = {};
     if (key) headers['idempotency-key'] = key;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -219,7 +222,7 @@ export class PrefactorHttpClient {
       try {
         const response = await this.#got(relative, {
           method: upper as never,
-          body,
+          body: payload,
           headers,
           searchParams,
           signal: controller.signal,

@@ -142,7 +142,11 @@ export class PrefactorResponseContractError extends PrefactorHttpError {
   }
 }
 
-/** Network error codes that are worth another attempt. */
+/**
+ * Network error codes that are worth another attempt. Node 24's http agent reports a refused or
+ * failed connection attempt as `ERR_SOCKET_CLOSED_BEFORE_CONNECTION` (or, with `autoSelectFamily`,
+ * `ERR_SOCKET_CONNECTION_TIMEOUT`) instead of the system error of Node 20.
+ */
 export const TRANSIENT_NETWORK_CODES: readonly string[] = [
   'ETIMEDOUT',
   'ECONNRESET',
@@ -151,9 +155,14 @@ export const TRANSIENT_NETWORK_CODES: readonly string[] = [
   'EPIPE',
   'ENOTFOUND',
   'ENETUNREACH',
+  'ENETDOWN',
   'EHOSTUNREACH',
+  'EHOSTDOWN',
   'EAI_AGAIN',
   'EADDRINUSE',
+  'ERR_SOCKET_CLOSED_BEFORE_CONNECTION',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'ERR_SOCKET_CLOSED',
 ];
 
 const isTransientStatus = (status: number | undefined): boolean => status !== undefined && (status === 429 || status >= 500);

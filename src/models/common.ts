@@ -16,13 +16,21 @@ export const IsoTimestamp = z.iso.datetime({ offset: true, local: false });
  * (`Date#toISOString()`, milliseconds and `Z`).
  */
 export const TimestampInput = z
-  .union([z.date(), IsoTimestamp])
+  // The string first: it is what arrives on the wire, and a failed union branch costs an issue.
+  .union([IsoTimestamp, z.date()])
   .transform((value) => (typeof value === 'string' ? value : value.toISOString()));
 export type TimestampInput = z.input<typeof TimestampInput>;
 
 /** An idempotency key: 8 to 64 characters (the bulk endpoint's rule, applied everywhere). */
 export const IdempotencyKey = z.string().min(8).max(64);
 
-/** A JSON object (payloads, JSON schemas). */
-export const JsonObject = z.record(z.string(), z.unknown());
-export type JsonObject = z.infer<typeof JsonObject>;
+/**
+ * A JSON object (payloads, JSON schemas): checked to be a plain object, not walked or copied (a
+ * payload's contents are the agent's own; walking them on every request would cost more than the
+ * rest of the validation together).
+ */
+export const JsonObject = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  { message: 'Invalid input: expected a JSON object' },
+);
+export type JsonObject = Record<string, unknown>;

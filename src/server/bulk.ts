@@ -1,30 +1,41 @@
 import { BulkRequest } from '../models/index.js';
 import { execute, isOperation } from './operations.js';
 import { failure, validationFailure } from './responses.js';
-import type { ErrorBody, Outcome, SuccessBody } from './responses.js';
+import type { Outcome } from './responses.js';
 import type { Store } from './store.js';
 
-/** What the bulk endpoint did: the HTTP outcome and how many items it was given. */
+/** What the bulk endpoint did: the HTTP outcome (body as JSON text) and how many items it was given. */
 export interface BulkResult {
   statusCode: number;
-  body: { status: 'success'; outputs: Record<string, SuccessBody | ErrorBody> } | ErrorBody;
+  json: string;
   itemCount: number;
+}
+
+/** A bulk item whose envelope fields are valid; the rest is validated by its operation. */
+interface EnvelopeItem {
+  _type: string;
+  idempotency_key: string;
+  [field: string]: unknown;
 }
 
 /**
  * `POST /api/v1/bulk`: items are processed in order, each on its own (with its own idempotency key,
  * scoped to its `_type`); processing stops at the first item that fails, and only processed items
  * get an output.
+ *
+ * Each item is validated once, by its operation's model. The envelope is checked by hand first
+ * (accepting exactly what `BulkRequest` accepts); only a body it rejects meets `BulkRequest`, for the
+ * error map.
  */
 export function executeBulk(store: Store, body: unknown): BulkResult {
-  const parsed = BulkRequest.safeParse(body);
-  if (!parsed.success) {
-    const items = (body as { items?: unknown } | null)?.items;
-    const outcome = validationFailure(parsed.error.issues);
-    return { statusCode: outcome.statusCode, body: outcome.body as ErrorBody, itemCount: Array.isArray(items) ? items.length : 0 };
+  const items = envelopeItems(body);
+  if (items === undefined) {
+    // Fails, with the error map: `envelopeItems` rejects only what `BulkRequest` rejects.
+    const outcome = validationFailure(BulkRequest.safeParse(body).error!.issues);
+    const list = (body as { items?: unknown } | null)?.items;
+    return { statusCode: outcome.statusCode, json: outcome.json, itemCount: Array.isArray(list) ? list.length : 0 };
   }
-  const { items } = parsed.data;
-  const outputs: Record<string, SuccessBody | ErrorBody> = {};
+  const outputs: string[] = [];
   for (const item of items) {
     let outcome: Outcome;
     if (isOperation(item._type)) {
@@ -36,8 +47,33 @@ export function executeBulk(store: Store, body: unknown): BulkResult {
         `Unknown bulk item _type ${JSON.stringify(item._type)}: use agent_instances/register|start|finish or agent_spans/create|finish`,
       );
     }
-    outputs[item.idempotency_key] = outcome.body;
+    // Keys are unique within a request, so the outputs object is spliced from texts.
+    outputs.push(`${JSON.stringify(item.idempotency_key)}:${outcome.json}`);
     if (outcome.body.status === 'error') break;
   }
-  return { statusCode: 200, body: { status: 'success', outputs }, itemCount: items.length };
+  return { statusCode: 200, json: `{"status":"success","outputs":{${outputs.join(',')}}}`, itemCount: items.length };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An idempotency key as `IdempotencyKey` accepts it: a string of 8 to 64 characters. */
+function isKey(value: unknown): value is string {
+  return typeof value === 'string' && value.length >= 8 && value.length <= 64;
+}
+
+/** The items of a body `BulkRequest` accepts, else `undefined`. */
+function envelopeItems(body: unknown): EnvelopeItem[] | undefined {
+  if (!isObject(body)) return undefined;
+  const { items, idempotency_key: key } = body;
+  if ((key !== undefined && key !== null && !isKey(key)) || !Array.isArray(items) || items.length === 0) return undefined;
+  const seen = new Set<string>();
+  for (const item of items as unknown[]) {
+    if (!isObject(item)) return undefined;
+    const { _type: type, idempotency_key: itemKey } = item;
+    if (typeof type !== 'string' || type.length === 0 || !isKey(itemKey) || seen.has(itemKey)) return undefined;
+    seen.add(itemKey);
+  }
+  return items as EnvelopeItem[];
 }

@@ -200,10 +200,10 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
     }
     if (decision.kind === 'malformed') {
       info.fault = 'malformed';
-      const text = JSON.stringify(result.body);
+      const text = result.json;
       return this.#send(response, info, result.statusCode, text.slice(0, Math.max(1, Math.floor(text.length / 2))));
     }
-    this.#send(response, info, result.statusCode, result.body);
+    this.#send(response, info, result.statusCode, result.json);
   }
 
   #drop(request: IncomingMessage, info: RequestInfo, fault: FaultKind | null): void {
@@ -212,10 +212,12 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
     this.emit('request', info);
   }
 
-  #send(response: ServerResponse, info: RequestInfo, status: number, body: unknown): void {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
-    response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-    response.end(text);
+  /** Answers with `body` (JSON text, or an object to serialise). */
+  #send(response: ServerResponse, info: RequestInfo, status: number, body: string | object): void {
+    // Encoded once: the length header and the write share the bytes.
+    const bytes = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    response.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': bytes.length });
+    response.end(bytes);
     info.status = status;
     this.emit('request', info);
   }

@@ -26,8 +26,9 @@ export class Journal {
     if (!endsWithNewline(file)) this.#pending.push('');
   }
 
-  add(entry: JournalEntry): void {
-    this.#pending.push(JSON.stringify(entry));
+  /** Buffers one line: a `JournalEntry` as JSON text (built by splicing stored JSON texts). */
+  add(line: string): void {
+    this.#pending.push(line);
   }
 
   /** Appends the buffered lines to the file. */

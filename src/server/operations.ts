@@ -7,7 +7,8 @@ import {
   StartAgentInstanceRequest,
 } from '../models/index.js';
 import type { BulkItemType } from '../models/index.js';
-import { failure, validationFailure } from './responses.js';
+import { canonicalInput } from './records.js';
+import { failure, success, validationFailure } from './responses.js';
 import type { Outcome } from './responses.js';
 import type { Store } from './store.js';
 
@@ -32,25 +33,24 @@ export function isOperation(type: string): type is BulkItemType {
   return Object.hasOwn(SCHEMAS, type);
 }
 
-/** Validates `raw` for operation `type`, replays or applies it, and returns the outcome. */
+/** Validates `raw` for operation `type` (its one validation), replays or applies it, and returns the outcome. */
 export function execute(store: Store, type: BulkItemType, raw: unknown, key: string | undefined): Outcome {
   const parsed = SCHEMAS[type].safeParse(raw);
   if (!parsed.success) return validationFailure(parsed.error.issues);
-  const { idempotency_key: _ignored, ...input } = parsed.data;
-  if (key === undefined) return apply(store, type, input as Inputs[typeof type]);
-  const routeKey = `${type} ${key}`;
-  const stored = store.recall(routeKey);
+  const input = parsed.data;
+  if (key === undefined) return apply(store, type, input);
+  const stored = store.recall(type, key);
   if (stored) {
-    // Compared only on a replay (rare), so the hot path never serialises the input twice.
-    if (JSON.stringify(stored.input) === JSON.stringify(input)) return { statusCode: 200, body: stored.res };
+    // Compared (and the response serialised again) only on a replay, which is rare.
+    if (canonicalInput(stored.input) === canonicalInput(input)) return success(stored.res.details, stored.res.control);
     return failure(
       422,
       'idempotency_conflict',
       `Idempotency key ${JSON.stringify(key)} was already used for ${type} with a different body: use a new key for a new request`,
     );
   }
-  const outcome = apply(store, type, input as Inputs[typeof type]);
-  if (outcome.body.status === 'success') store.remember(routeKey, input, outcome.body);
+  const outcome = apply(store, type, input);
+  if (outcome.body.status === 'success') store.remember(type, key, input, outcome);
   return outcome;
 }
 

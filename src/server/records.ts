@@ -17,8 +17,37 @@ export interface InstanceRecord {
   /** Set by the killswitch (`LocalServer.terminate`). */
   termination_reason?: string | null;
 }
-/** A stored success response, replayed for a repeated idempotency key. */
+/** A stored success response, replayed for a repeated idempotency key (as the journal holds it). */
 export type StoredResponse = SuccessBody;
+
+/** What an idempotency key on a route answered: the validated input and the success body. */
+export interface IdempotencyRecord {
+  /** The validated input (its `idempotency_key`, if any, is ignored: `canonicalInput`). */
+  readonly input: unknown;
+  readonly res: StoredResponse;
+}
+
+/**
+ * The JSON text an idempotency record's input is compared by (a replay vs a conflict) and journaled
+ * as: the input without its `idempotency_key` (which may come from the body or the header).
+ */
+export function canonicalInput(input: unknown): string {
+  const { idempotency_key: _ignored, ...rest } = input as Record<string, unknown>;
+  return JSON.stringify(rest);
+}
+
+let lastMs = Number.NaN;
+let lastIso = '';
+
+/** `new Date().toISOString()`, formatted once per millisecond (a bulk request stores many records in one). */
+export function nowIso(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
 
 /** Input of a registration, as validated. */
 export interface RegisterInput {

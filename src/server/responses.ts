@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { SpanControl } from '../models/index.js';
 
-/** A success body as stored for idempotent replay: `{status: 'success', details, control?}`. */
+/** A success body: `{status: 'success', details, control?}`. */
 export interface SuccessBody {
   status: 'success';
   details: unknown;
@@ -16,18 +16,30 @@ export interface ErrorBody {
   errors?: Record<string, string>;
 }
 
-/** What an operation produced: the HTTP status and the body (or bulk output). */
+/**
+ * What an operation produced: the HTTP status, the body (or bulk output), and the body as JSON text.
+ * The text is made once: a bulk response is spliced from its items' texts, and a stored record's
+ * text also makes its journal line.
+ */
 export interface Outcome {
   statusCode: number;
   body: SuccessBody | ErrorBody;
+  json: string;
 }
 
-export function success(details: unknown, control?: SpanControl): Outcome {
-  return { statusCode: 200, body: control ? { status: 'success', details, control } : { status: 'success', details } };
+/** A 200 success; `detailsJson` is `details` as JSON text, when the caller has it already. */
+export function success(details: unknown, control?: SpanControl, detailsJson = JSON.stringify(details)): Outcome {
+  if (!control) return { statusCode: 200, body: { status: 'success', details }, json: `{"status":"success","details":${detailsJson}}` };
+  return {
+    statusCode: 200,
+    body: { status: 'success', details, control },
+    json: `{"status":"success","details":${detailsJson},"control":${JSON.stringify(control)}}`,
+  };
 }
 
 export function failure(statusCode: number, code: string, message: string, errors?: Record<string, string>): Outcome {
-  return { statusCode, body: errors ? { status: 'error', code, message, errors } : { status: 'error', code, message } };
+  const body: ErrorBody = errors ? { status: 'error', code, message, errors } : { status: 'error', code, message };
+  return { statusCode, body, json: JSON.stringify(body) };
 }
 
 /** The `errors` map of a zod error: field path (dot-joined, `prefix` first) -> message. */

@@ -2,7 +2,7 @@ import type { BulkItemType } from '../models/index.js';
 import { executeBulk } from './bulk.js';
 import { execute } from './operations.js';
 import { failure, success } from './responses.js';
-import type { ErrorBody, Outcome } from './responses.js';
+import type { Outcome } from './responses.js';
 import type { Store } from './store.js';
 
 /** One request as the router sees it (already authenticated, body read). */
@@ -17,10 +17,10 @@ export interface RouteRequest {
   headerKey: string | undefined;
 }
 
-/** The router's answer: status, body, and what the request event reports. */
+/** The router's answer: status, body (JSON text), and what the request event reports. */
 export interface RouteResult {
   statusCode: number;
-  body: unknown;
+  json: string;
   idempotencyKey: string | null;
   itemCount?: number;
 }
@@ -67,7 +67,7 @@ export function route(store: Store, request: RouteRequest): RouteResult {
       const body = parseBody(request.body);
       if ('error' in body) return plain(body.error);
       const result = executeBulk(store, body.value);
-      return { statusCode: result.statusCode, body: result.body, idempotencyKey: keyOf(body.value, request), itemCount: result.itemCount };
+      return { statusCode: result.statusCode, json: result.json, idempotencyKey: keyOf(body.value, request), itemCount: result.itemCount };
     }
     default:
       return plain(failure(404, 'not_found', `No route ${method} ${path}: see the Prefactor API reference for the endpoints`));
@@ -91,7 +91,7 @@ function decodeSegment(segment: string): string {
 }
 
 function plain(outcome: Outcome): RouteResult {
-  return { statusCode: outcome.statusCode, body: outcome.body, idempotencyKey: null };
+  return { statusCode: outcome.statusCode, json: outcome.json, idempotencyKey: null };
 }
 
 function missing(what: string, id: string): Outcome {
@@ -121,5 +121,5 @@ function write(store: Store, request: RouteRequest, type: BulkItemType, pathPara
   }
   const key = keyOf(value, request);
   const outcome = execute(store, type, pathParams ? { ...value, ...pathParams } : value, key ?? undefined);
-  return { statusCode: outcome.statusCode, body: outcome.body as ErrorBody, idempotencyKey: key };
+  return { statusCode: outcome.statusCode, json: outcome.json, idempotencyKey: key };
 }

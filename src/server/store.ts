@@ -1,8 +1,8 @@
 import { generateId, isPrefactorId, partitionOf } from '../ids.js';
 import type { AgentInstance, AgentInstanceSpanCounts, AgentSpan, FinishStatus } from '../models/index.js';
 import type { Journal, JournalEntry } from './journal.js';
-import { countSpan, emptyCounts, FINISHED, LOCAL_ACCOUNT_ID } from './records.js';
-import type { InstanceRecord, RegisterInput, SpanInput, StoredResponse } from './records.js';
+import { canonicalInput, countSpan, emptyCounts, FINISHED, LOCAL_ACCOUNT_ID, nowIso } from './records.js';
+import type { IdempotencyRecord, InstanceRecord, RegisterInput, SpanInput, StoredResponse } from './records.js';
 import { failure, success } from './responses.js';
 import type { Outcome } from './responses.js';
 
@@ -22,8 +22,8 @@ export class Store {
   #spans = new Map<string, AgentSpan>();
   /** Span ids of each instance, in creation order. */
   #spansOf = new Map<string, string[]>();
-  /** Per `<route> <key>`: the validated input (to tell a replay from a conflict) and the response. */
-  #idempotency = new Map<string, { input: unknown; res: StoredResponse }>();
+  /** Per route, then per key: the validated input (to tell a replay from a conflict) and the response. */
+  #idempotency = new Map<string, Map<string, IdempotencyRecord>>();
   /** Agent version ids by agent id and version identity. */
   #versions = new Map<string, string>();
   /** Terminations asked for before the instance was registered. */
@@ -37,10 +37,6 @@ export class Store {
     this.#onSpan = onSpan;
   }
 
-  #write(entry: JournalEntry): void {
-    this.#journal?.add(entry);
-  }
-
   /** Writes the changes of the current request to the journal. */
   flush(): void {
     this.#journal?.flush();
@@ -51,7 +47,11 @@ export class Store {
     for (const entry of entries) {
       if (entry.k === 'i') this.#putInstance(entry.v);
       else if (entry.k === 's') this.#putSpan(entry.v);
-      else this.#idempotency.set(entry.id, { input: entry.input, res: entry.res });
+      else {
+        // `id` is `<route> <key>`; a route has no space, a key may.
+        const space = entry.id.indexOf(' ');
+        this.#routeRecords(entry.id.slice(0, space)).set(entry.id.slice(space + 1), { input: entry.input, res: entry.res });
+      }
     }
     this.#counts.clear();
     for (const [instanceId, ids] of this.#spansOf) {
@@ -76,14 +76,21 @@ export class Store {
     this.#spans.set(span.id, span);
   }
 
-  /** The stored response of an idempotency key on a route, if any. */
-  recall(routeKey: string): { input: unknown; res: StoredResponse } | undefined {
-    return this.#idempotency.get(routeKey);
+  #routeRecords(route: string): Map<string, IdempotencyRecord> {
+    let records = this.#idempotency.get(route);
+    if (!records) this.#idempotency.set(route, (records = new Map()));
+    return records;
   }
 
-  remember(routeKey: string, input: unknown, res: StoredResponse): void {
-    this.#idempotency.set(routeKey, { input, res });
-    this.#write({ k: 'r', id: routeKey, input, res });
+  /** The stored response of an idempotency key on a route, if any. */
+  recall(route: string, key: string): IdempotencyRecord | undefined {
+    return this.#idempotency.get(route)?.get(key);
+  }
+
+  /** Stores the success `outcome` of `key` on `route`, with the input it answered. */
+  remember(route: string, key: string, input: unknown, outcome: Outcome): void {
+    this.#routeRecords(route).set(key, { input, res: outcome.body as StoredResponse });
+    this.#journal?.add(`{"k":"r","id":${JSON.stringify(`${route} ${key}`)},"input":${canonicalInput(input)},"res":${outcome.json}}`);
   }
 
   /** An instance with its current span counts. */
@@ -116,7 +123,7 @@ export class Store {
       versionId = generateId(partition);
       this.#versions.set(versionKey, versionId);
     }
-    const now = new Date().toISOString();
+    const now = nowIso();
     const instance: InstanceRecord = {
       type: 'agent_instance',
       id: input.id ?? generateId(partition),
@@ -141,7 +148,7 @@ export class Store {
 
   #saveInstance(instance: InstanceRecord): void {
     this.#putInstance(instance);
-    this.#write({ k: 'i', v: instance });
+    this.#journal?.add(`{"k":"i","v":${JSON.stringify(instance)}}`);
   }
 
   start(id: string, timestamp: string | null | undefined): Outcome {
@@ -150,7 +157,7 @@ export class Store {
     if (instance.status !== 'pending') {
       return failure(409, 'invalid_action', `Agent instance ${id} is ${instance.status}: only a pending instance can be started`);
     }
-    const now = new Date().toISOString();
+    const now = nowIso();
     this.#saveInstance({ ...instance, status: 'active', started_at: timestamp ?? now, updated_at: now });
     return success(this.instance(id));
   }
@@ -161,7 +168,7 @@ export class Store {
     if (FINISHED.has(instance.status)) {
       return failure(409, 'invalid_action', `Agent instance ${id} is already ${instance.status}: finish it only once`);
     }
-    const now = new Date().toISOString();
+    const now = nowIso();
     this.#saveInstance({ ...instance, status: status ?? 'complete', finished_at: timestamp ?? now, updated_at: now });
     return success(this.instance(id));
   }
@@ -177,7 +184,7 @@ export class Store {
       this.#pendingTerminations.set(id, reason);
       return false;
     }
-    const now = new Date().toISOString();
+    const now = nowIso();
     const finished = FINISHED.has(instance.status);
     this.#saveInstance({
       ...instance,
@@ -206,7 +213,7 @@ export class Store {
     if (input.id && this.#spans.has(input.id)) {
       return failure(409, 'already_exists', `Agent span ${input.id} already exists: create it once, or use a new id`);
     }
-    const now = new Date().toISOString();
+    const now = nowIso();
     const finished = FINISHED.has(input.status);
     const span: AgentSpan = {
       type: 'agent_span',
@@ -226,13 +233,14 @@ export class Store {
       updated_at: now,
       finished_at: input.finished_at ?? (finished ? now : null),
     };
+    const json = JSON.stringify(span);
     this.#putSpan(span);
-    this.#write({ k: 's', v: span });
+    this.#journal?.add(`{"k":"s","v":${json}}`);
     const counts = this.#counts.get(instance.id)!;
     counts.total++;
     countSpan(counts, span.status, 1);
     this.#onSpan?.(span, 'created');
-    return success(span, this.#control(instance.id));
+    return success(span, this.#control(instance.id), json);
   }
 
   finishSpan(
@@ -246,7 +254,7 @@ export class Store {
     if (FINISHED.has(current.status)) {
       return failure(409, 'invalid_action', `Agent span ${id} is already ${current.status}: finish it only once`);
     }
-    const now = new Date().toISOString();
+    const now = nowIso();
     const span: AgentSpan = {
       ...current,
       status: status ?? 'complete',
@@ -254,13 +262,14 @@ export class Store {
       finished_at: timestamp ?? now,
       updated_at: now,
     };
+    const json = JSON.stringify(span);
     this.#spans.set(id, span);
-    this.#write({ k: 's', v: span });
+    this.#journal?.add(`{"k":"s","v":${json}}`);
     const counts = this.#counts.get(span.agent_instance_id)!;
     countSpan(counts, current.status, -1);
     countSpan(counts, span.status, 1);
     this.#onSpan?.(span, 'finished');
-    return success(span, this.#control(span.agent_instance_id));
+    return success(span, this.#control(span.agent_instance_id), json);
   }
 }
 

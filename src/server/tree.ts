@@ -21,6 +21,22 @@ function time(value: string | null | undefined): number {
 }
 
 /**
+ * `{...span, children: []}`, copied key by key: adding `children` to a spread copy is several times
+ * slower (it leaves V8's fast path), which shows with tens of thousands of spans.
+ */
+function nodeOf(span: AgentSpan): SpanTreeNode {
+  const node: Record<string, unknown> = {};
+  for (const key of Object.keys(span)) {
+    const value = span[key];
+    // A `__proto__` key (JSON.parse makes it an own property) stays a plain property.
+    if (key === '__proto__') Object.defineProperty(node, key, { value, enumerable: true, writable: true, configurable: true });
+    else node[key] = value;
+  }
+  node.children = [];
+  return node as SpanTreeNode;
+}
+
+/**
  * The spans as a tree: each span under its parent, siblings in start order (creation order among
  * equals). Spans whose parent is not among `spans` are roots.
  */
@@ -28,7 +44,7 @@ export function buildSpanTree(spans: readonly AgentSpan[]): SpanTreeNode[] {
   const nodes = new Map<string, SpanTreeNode>();
   const starts = new Map<SpanTreeNode, number>();
   for (const span of spans) {
-    const node: SpanTreeNode = { ...span, children: [] };
+    const node = nodeOf(span);
     nodes.set(span.id, node);
     const start = time(span.started_at ?? span.inserted_at);
     starts.set(node, Number.isNaN(start) ? Number.POSITIVE_INFINITY : start);

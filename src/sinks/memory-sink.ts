@@ -34,6 +34,11 @@ export interface SpanNode extends RecordedSpan {
   readonly children: SpanNode[];
 }
 
+/** Slots per span event in the flat arrays: id, instanceId, parentId, schemaName, payloadJson, startedAt. */
+const START_FIELDS = 6;
+/** id, status, resultPayloadJson, finishedAt. */
+const END_FIELDS = 4;
+
 interface InstanceEntry {
   registration: InstanceRegistration;
   status: AgentStatus;
@@ -47,11 +52,13 @@ interface InstanceEntry {
  * `tree()`; simulate the killswitch with `terminate()`.
  */
 export class InMemorySink implements SpanSink {
-  // Events are stored as received; payloads are parsed when read, to keep the hot path cheap.
   readonly #instances = new Map<string, InstanceEntry>();
-  // Appended as received (no lookups on the hot path); matched by id when read.
-  #starts: SpanStartEvent[] = [];
-  #ends: SpanEndEvent[] = [];
+  // Span events are appended as received (no lookups on the hot path) and matched by id when read;
+  // payloads are parsed when read. Their fields go into flat arrays (START_FIELDS and END_FIELDS
+  // slots per event) rather than keeping the event objects: the events die young, and the garbage
+  // collector does not copy a pair of objects per span from one generation to the next.
+  #starts: (string | undefined)[] = [];
+  #ends: (string | undefined)[] = [];
   #terminate: ((instanceId: string, reason: string) => void) | undefined;
 
   registerInstance(registration: InstanceRegistration): void {
@@ -73,11 +80,11 @@ export class InMemorySink implements SpanSink {
   }
 
   spanStarted(span: SpanStartEvent): void {
-    this.#starts.push(span);
+    this.#starts.push(span.id, span.instanceId, span.parentId, span.schemaName, span.payloadJson, span.startedAt);
   }
 
   spanEnded(span: SpanEndEvent): void {
-    this.#ends.push(span);
+    this.#ends.push(span.id, span.status, span.resultPayloadJson, span.finishedAt);
   }
 
   async flush(): Promise<boolean> {
@@ -119,22 +126,26 @@ export class InMemorySink implements SpanSink {
 
   /** Every span in start order; only those of `instanceId` when given. */
   spans(instanceId?: string): RecordedSpan[] {
-    const ends = new Map<string, SpanEndEvent>();
-    for (const end of this.#ends) ends.set(end.id, end);
+    const ends = this.#ends;
+    // The index of the end event of each span id; a later end event of an id wins, as received.
+    const endOf = new Map<string | undefined, number>();
+    for (let at = 0; at < ends.length; at += END_FIELDS) endOf.set(ends[at], at);
+    const starts = this.#starts;
     const spans: RecordedSpan[] = [];
-    for (const start of this.#starts) {
-      if (instanceId !== undefined && start.instanceId !== instanceId) continue;
-      const end = ends.get(start.id);
+    for (let at = 0; at < starts.length; at += START_FIELDS) {
+      if (instanceId !== undefined && starts[at + 1] !== instanceId) continue;
+      const end = endOf.get(starts[at]);
+      const result = end === undefined ? undefined : ends[end + 2];
       spans.push({
-        id: start.id,
-        instanceId: start.instanceId,
-        parentId: start.parentId,
-        schemaName: start.schemaName,
-        payload: JSON.parse(start.payloadJson) as Record<string, unknown>,
-        status: end?.status ?? 'active',
-        resultPayload: end?.resultPayloadJson === undefined ? undefined : (JSON.parse(end.resultPayloadJson) as Record<string, unknown>),
-        startedAt: start.startedAt,
-        finishedAt: end?.finishedAt,
+        id: starts[at]!,
+        instanceId: starts[at + 1]!,
+        parentId: starts[at + 2],
+        schemaName: starts[at + 3]!,
+        payload: JSON.parse(starts[at + 4]!) as Record<string, unknown>,
+        status: end === undefined ? 'active' : (ends[end + 1] as FinishStatus),
+        resultPayload: result === undefined ? undefined : (JSON.parse(result) as Record<string, unknown>),
+        startedAt: starts[at + 5]!,
+        finishedAt: end === undefined ? undefined : ends[end + 3],
       });
     }
     return spans;

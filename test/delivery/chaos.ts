@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import net from 'node:net';
 import t from 'tap';
 import { accounted, sinkFor, spanForest, startInstance, openSpan } from '../fixtures/delivery.js';
 import type { ExpectedSpan } from '../fixtures/delivery.js';
@@ -96,4 +98,34 @@ t.test("the user's code does not wait for a slow or dead server", async (t) => {
     // A span start and end that waited for the server would take its 2 s latency or a refused connection.
     t.ok(total < 100, `${url}: 500 span starts and ends took ${total.toFixed(2)} ms`);
   }
+});
+
+/** A port nothing listens on (it was free a moment ago). */
+async function deadPort(): Promise<number> {
+  const probe = net.createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+t.test('an outage with the API down (a dead port) drops nothing as rejected_by_server, on every Node version', async (t) => {
+  // Node 24 reports the client's retries against a dead port as ERR_SOCKET_CLOSED_BEFORE_CONNECTION,
+  // which must not be read as a rejection by the server (it once dropped the register and every span).
+  const port = await deadPort();
+  const { sink } = sinkFor(t, `http://127.0.0.1:${port}`, { maxBatchSize: 20 }, { maxRetries: 2 });
+  const expected: ExpectedSpan[] = [];
+  const instanceId = startInstance(sink);
+  spanForest(sink, instanceId, 100, expected, 5);
+  t.equal(await sink.flush(100), false, 'nothing gets through while the port is dead');
+  const during = sink.stats();
+  t.ok(during.requestsSent >= 3, `${during.requestsSent} attempts failed`);
+  t.equal(during.dropped.rejected_by_server + during.dropped.dependency_dropped, 0);
+  t.same(accounted(during).left, accounted(during).right);
+  const server = await withServer(t, { port });
+  t.equal(await sink.flush(5000), true);
+  t.same(spanDifferences(server, expected), []);
+  const stats = sink.stats();
+  t.equal(stats.operationsSent, stats.operationsEnqueued, 'nothing dropped');
+  t.equal(stats.queued + stats.inFlight + stats.bytesHeld, 0);
 });

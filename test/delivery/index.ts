@@ -96,8 +96,11 @@ t.test('.shutdown() delivers what is queued before stopping', async (t) => {
   const { sink, logger } = sinkFor(t, server.url, { flushIntervalMs: 60_000 });
   const instanceId = startInstance(sink);
   openSpan(sink, instanceId, undefined, { a: 1 }).end();
+  // Rejected during shutdown (no span `ghost`): dropped and counted, its id not remembered.
+  openSpan(sink, instanceId, 'ghost', { orphan: true });
   sink.finishInstance(instanceId, 'complete', new Date().toISOString());
   t.equal(await sink.shutdown(5000), true);
+  t.equal(sink.stats().dropped.rejected_by_server, 1);
   t.equal(server.spans(instanceId).length, 1);
   t.equal(server.instance(instanceId)?.status, 'complete');
   sink.registerInstance({ id: 'late', agentId: 'a', agentVersion: {}, agentSchemaVersion: {} });
@@ -150,4 +153,25 @@ t.test('the worker runs outside the async context of the call that woke it', asy
   });
   await terminated;
   t.same(seen, [undefined, instanceId, 'budget exceeded']);
+});
+
+t.test('.shutdown() resolves within its timeout with 100,000 operations held during an outage', async (t) => {
+  const { sink } = sinkFor(t, 'http://127.0.0.1:9', { maxQueueSize: 100_000, redeliveryDelayMs: 20, maxRedeliveryDelayMs: 20 });
+  const instanceId = startInstance(sink);
+  const startedAt = new Date().toISOString();
+  for (let n = 0; n < 99_998; n++) {
+    sink.spanStarted({ id: `span-${n}`, instanceId, parentId: undefined, schemaName: 'agent:test', payloadJson: '{"n":1}', startedAt });
+  }
+  t.equal(sink.stats().queued + sink.stats().inFlight, 100_000);
+  const timeoutMs = 300;
+  const started = performance.now();
+  t.equal(await sink.shutdown(timeoutMs), false);
+  const tookMs = performance.now() - started;
+  // The deadline includes counting what is left: dropping 100,000 operations once took ~1 s more.
+  t.ok(tookMs < timeoutMs + 50, `shutdown(${timeoutMs}) resolved after ${tookMs.toFixed(1)} ms`);
+  const stats = sink.stats();
+  t.equal(stats.dropped.shutdown_timeout, 100_000);
+  t.equal(stats.dropped.rejected_by_server, 0);
+  t.equal(stats.queued + stats.inFlight + stats.bytesHeld, 0);
+  t.same(accounted(stats).left, accounted(stats).right);
 });

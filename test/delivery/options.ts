@@ -10,6 +10,7 @@ t.test('resolveDeliveryOptions() fills in the defaults', async (t) => {
 t.test('resolveDeliveryOptions() names the option and the value it refuses', async (t) => {
   const cases: Array<[Record<string, unknown>, RegExp]> = [
     [{ maxBatchSize: 0 }, /`maxBatchSize` to be a positive integer, got `0`/],
+    [{ maxBatchBytes: 0.5 }, /`maxBatchBytes` to be a positive integer, got `0.5`/],
     [{ flushIntervalMs: -1 }, /`flushIntervalMs` to be a non-negative number/],
     [{ concurrency: 1.5 }, /`concurrency` to be a positive integer/],
     [{ maxQueueSize: '10' }, /`maxQueueSize` to be a positive integer, got `"10"` \(string\)/],

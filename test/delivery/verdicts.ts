@@ -1,7 +1,13 @@
 import t from 'tap';
-import { PrefactorApiError, PrefactorClientError, PrefactorNotFoundError, PrefactorResponseContractError } from '../../src/http/errors.js';
+import {
+  PrefactorApiError,
+  PrefactorClientError,
+  PrefactorNotFoundError,
+  PrefactorResponseContractError,
+  PrefactorRetryExhaustedError,
+} from '../../src/http/errors.js';
 import { CREATE, INSTANCE_FINISH, REGISTER, SPAN_FINISH, START } from '../../src/delivery/operations.js';
-import { itemVerdict, redeliveryDelayMs, requestVerdict } from '../../src/delivery/verdicts.js';
+import { isUnanswered, itemVerdict, redeliveryDelayMs, requestVerdict } from '../../src/delivery/verdicts.js';
 
 const apiError = (statusCode: number, code = 'x'): PrefactorApiError => new PrefactorApiError('failed', { code, statusCode });
 
@@ -33,12 +39,36 @@ t.test('requestVerdict() by error, endpoint and batch size', async (t) => {
     [apiError(503), true, 5, 'transient'],
     [apiError(429), false, 1, 'transient'],
     [new PrefactorClientError('reset', { code: 'ECONNRESET' }), true, 1, 'transient'],
+    // A network failure under a code the client does not know (a new Node version's) is no rejection by the server.
+    [new PrefactorClientError('closed', { code: 'ERR_SOME_NEW_SOCKET_ERROR' }), true, 1, 'transient'],
+    [new PrefactorClientError('closed', { code: 'ERR_SOME_NEW_SOCKET_ERROR' }), true, 5, 'transient'],
+    [new PrefactorClientError('closed', { code: 'ERR_SOME_NEW_SOCKET_ERROR' }), false, 1, 'transient'],
+    [new PrefactorRetryExhaustedError('gave up', new PrefactorClientError('closed', { code: 'ERR_SOME_NEW_SOCKET_ERROR' }), 3), false, 1, 'transient'],
+    [new PrefactorClientError('aborted', { code: 'ABORTED' }), false, 1, 'rejected'],
+    [new PrefactorClientError('closed', { code: 'CLIENT_CLOSED' }), true, 1, 'rejected'],
+    [new PrefactorClientError('bad key', { code: 'invalid_request' }), false, 1, 'rejected'],
     [new PrefactorResponseContractError('truncated', { statusCode: 200 }), true, 3, 'transient'],
     [apiError(422), true, 3, 'isolate'],
     [apiError(401), true, 1, 'rejected'],
     [new Error('bug'), false, 1, 'rejected'],
   ];
   for (const [error, bulk, count, verdict] of cases) t.equal(requestVerdict(error, bulk, count), verdict, `${String(error)} ${bulk} ${count}`);
+});
+
+t.test('isUnanswered() is true for client-side failures but aborts, closes and refusals, bare or exhausted', async (t) => {
+  const client = (code: string): PrefactorClientError => new PrefactorClientError('x', { code });
+  const cases: Array<[string, unknown, boolean]> = [
+    ['ERR_SOCKET_CLOSED_BEFORE_CONNECTION', client('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'), true],
+    ['an unknown code', client('ERR_FUTURE'), true],
+    ['exhausted on an unknown code', new PrefactorRetryExhaustedError('x', client('ERR_FUTURE'), 2), true],
+    ['ABORTED', client('ABORTED'), false],
+    ['CLIENT_CLOSED', client('CLIENT_CLOSED'), false],
+    ['invalid_request', client('invalid_request'), false],
+    ['exhausted on a 503', new PrefactorRetryExhaustedError('x', apiError(503), 2), false],
+    ['an API error', apiError(400), false],
+    ['a plain Error', new Error('x'), false],
+  ];
+  for (const [name, error, expected] of cases) t.equal(isUnanswered(error), expected, name);
 });
 
 t.test('redeliveryDelayMs() doubles from the base, caps, and jitters by +/-20%', async (t) => {

@@ -320,3 +320,34 @@ t.test('a full batch leaves at once; a partial one waits for flushIntervalMs or 
   t.equal(await sink.flush(5000), true);
   t.equal(server.spans(instanceId).length, 3);
 });
+
+t.test('maxBatchBytes closes a batch before its body passes it, sends a larger item alone, and a full one at once', async (t) => {
+  const server = await withServer(t);
+  const proxy = await withProxy(t, server.url, () => undefined);
+  const maxBatchBytes = 100_000;
+  const { sink } = sinkFor(t, proxy.url, { maxBatchBytes, flushIntervalMs: 60_000 });
+  const expected: ExpectedSpan[] = [];
+  const instanceId = startInstance(sink);
+  const text = 'x'.repeat(15_000);
+  // Four spans of ~30 kB (payload and result) pass maxBatchBytes: a batch leaves without a flush.
+  const arrived = new Promise<void>((resolve) => server.on('span', () => resolve()));
+  for (let n = 0; n < 4; n++) openSpan(sink, instanceId, undefined, { n, text }, expected).end('complete', { text });
+  await arrived;
+  openSpan(sink, instanceId, undefined, { huge: 'y'.repeat(250_000) }, expected).end();
+  for (let n = 4; n < 10; n++) openSpan(sink, instanceId, undefined, { n, text }, expected).end('complete', { text });
+  t.equal(await sink.flush(5000), true);
+  t.same(spanDifferences(server, expected), []);
+  const bulks = proxy.requests.filter((request) => request.path === '/api/v1/bulk');
+  const items = bulks.map((request) => bulkItems(request.body).length);
+  const sizes = bulks.map((request) => Buffer.byteLength(request.body));
+  t.same(items.slice(0, 1), [5], 'register, start and 3 spans: the 4th would not fit');
+  for (const [index, size] of sizes.entries()) {
+    if (size > maxBatchBytes) t.equal(items[index], 1, `a body of ${size} bytes holds one item`);
+  }
+  t.equal(sizes.filter((size) => size > maxBatchBytes).length, 1, `one body over the limit: ${sizes.join(', ')}`);
+  t.equal(items.reduce((sum, count) => sum + count, 0), 2 + 11);
+  const stats = sink.stats();
+  t.equal(stats.operationsSent, stats.operationsEnqueued);
+  t.equal(stats.queued + stats.inFlight + stats.bytesHeld, 0);
+  t.same(accounted(stats).left, accounted(stats).right);
+});

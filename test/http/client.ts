@@ -10,6 +10,7 @@ import {
   PrefactorResponseContractError,
   PrefactorRetryExhaustedError,
   PrefactorValidationError,
+  isTransientError,
 } from '../../src/http/errors.js';
 import { VERSION } from '../../src/version.js';
 import { z } from 'zod';
@@ -282,9 +283,46 @@ t.test('.request() reports a refused connection with code ECONNREFUSED', async (
   const server = await startRawServer();
   await server.close();
   const client = clientFor(t, server);
-  const error = await failure(client.request('GET', '/x', { maxRetries: 1 }));
-  t.match(error, { code: 'retry_exhausted', lastError: { code: 'ECONNREFUSED' } });
-  t.match((error.cause as Error).cause, { code: 'ECONNREFUSED' }, 'the system error is the cause');
+  const error = await failure(client.request('GET', '/x', { maxRetries: 0 }));
+  t.match(error, { code: 'ECONNREFUSED' });
+  t.match(error.cause, { code: 'ECONNREFUSED' }, 'the system error is the cause');
+});
+
+t.test('.request() on a dead port fails with a transient error, on every Node version', async (t) => {
+  const server = await startRawServer();
+  await server.close();
+  const client = clientFor(t, server);
+  const error = await failure(client.request('POST', '/x', { json: {}, maxRetries: 2 }));
+  // Node 20 reports ECONNREFUSED on every attempt. Node 24 reports a retry's refused connection as
+  // ERR_SOCKET_CLOSED_BEFORE_CONNECTION, and got 14 then gives up without asking calculateDelay.
+  const last = error instanceof PrefactorRetryExhaustedError ? error.lastError : error;
+  t.match(last, { code: /^(ECONNREFUSED|ERR_SOCKET_CLOSED_BEFORE_CONNECTION)$/ });
+  t.equal(isTransientError(error), true, `${(last as PrefactorClientError).code} is transient`);
+});
+
+t.test('.request() sends a string body as bytes it encoded once, with its byte length', async (t) => {
+  const server = await withRawServer(t, success({}));
+  server.reply({ status: 503, body: '' });
+  const client = clientFor(t, server);
+  // got measures a string body with `new TextEncoder().encode(body)`: a full copy per attempt.
+  const encode = TextEncoder.prototype.encode;
+  let encoded = 0;
+  TextEncoder.prototype.encode = function (this: InstanceType<typeof TextEncoder>, input?: string) {
+    encoded++;
+    return encode.call(this, input);
+  };
+  t.teardown(() => {
+    TextEncoder.prototype.encode = encode;
+  });
+  const body = '{"items":[],"note":"é☃","idempotency_key":"bulk-key-0002"}';
+  await client.request('POST', '/api/v1/bulk', { body, idempotencyKey: 'bulk-key-0002', maxRetries: 1 });
+  TextEncoder.prototype.encode = encode;
+  t.equal(encoded, 0, 'no TextEncoder copy of the body');
+  t.equal(server.requests.length, 2);
+  for (const request of server.requests) {
+    t.equal(request.body, body);
+    t.equal(request.headers['content-length'], String(Buffer.byteLength(body)));
+  }
 });
 
 t.test('.request() turns invalid JSON and non-object bodies into PrefactorResponseContractError', async (t) => {

@@ -58,6 +58,11 @@ t.test('isTransientError() is true for network errors, timeouts, 429, 5xx and wh
     ['ECONNRESET', new PrefactorClientError('x', { code: 'ECONNRESET' }), true],
     ['ECONNREFUSED', new PrefactorClientError('x', { code: 'ECONNREFUSED' }), true],
     ['ETIMEDOUT', new PrefactorClientError('x', { code: 'ETIMEDOUT' }), true],
+    // What Node 24 reports for a dead port or an unreachable host, instead of Node 20's system errors.
+    ...['ERR_SOCKET_CLOSED_BEFORE_CONNECTION', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND'].map(
+      (code): [string, unknown, boolean] => [code, new PrefactorClientError('x', { code }), true],
+    ),
+    ['exhausted ERR_SOCKET_CLOSED_BEFORE_CONNECTION', new PrefactorRetryExhaustedError('x', new PrefactorClientError('x', { code: 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION' }), 3), true],
     ['ABORTED', new PrefactorClientError('x', { code: 'ABORTED' }), false],
     ['CLIENT_CLOSED', new PrefactorClientError('x', { code: 'CLIENT_CLOSED' }), false],
     ['invalid_request', new PrefactorClientError('x', { code: 'invalid_request' }), false],

@@ -1,4 +1,6 @@
 import t from 'tap';
+import { BulkRequest } from '../../src/models/index.js';
+import { issuesToErrors } from '../../src/server/responses.js';
 import { clientFor, withServer } from '../fixtures/server.js';
 
 const REGISTER = { agent_id: 'agent-1', agent_version: { name: 'v1' }, agent_schema_version: {} };
@@ -90,4 +92,54 @@ t.test('bulk bodies that break the envelope are 422 for the whole request', asyn
   await t.rejects(client.request('POST', '/api/v1/bulk', { body: 'null' }), { statusCode: 422, code: 'validation_error' });
   await t.rejects(client.request('POST', '/api/v1/bulk', { body: '{' }), { statusCode: 400, code: 'invalid_json' });
   t.same(infos, [0, 2, 0, undefined]);
+});
+
+t.test('bulk envelope errors are exactly BulkRequest\'s, and nothing of a rejected request is applied', async (t) => {
+  const server = await withServer(t);
+  const client = clientFor(t, server);
+  const { id } = await client.agentInstances.register(REGISTER);
+  const good = { _type: 'agent_spans/create', idempotency_key: 'good-key-01', details: { agent_instance_id: id, schema_name: 'a', status: 'active' } };
+  const item = (fields: Record<string, unknown>) => ({ _type: 'agent_instances/start', idempotency_key: 'item-key-41', ...fields });
+  const bodies: unknown[] = [
+    {},
+    [],
+    'text',
+    { items: 'x' },
+    { items: [1] },
+    { items: [null] },
+    { items: [[]] },
+    { items: [good, item({ _type: undefined })] },
+    { items: [good, item({ _type: '' })] },
+    { items: [good, item({ _type: 5 })] },
+    { items: [good, item({ idempotency_key: undefined })] },
+    { items: [good, item({ idempotency_key: 'short' })] },
+    { items: [good, item({ idempotency_key: 'k'.repeat(65) })] },
+    { items: [good, item({ idempotency_key: 12345678 })] },
+    { items: [good], idempotency_key: 'short' },
+    { items: [good], idempotency_key: 12345678 },
+  ];
+  for (const body of bodies) {
+    const expected = issuesToErrors(BulkRequest.safeParse(body).error!.issues);
+    const text = JSON.stringify(body);
+    const error = (await client.request('POST', '/api/v1/bulk', { body: text }).catch((caught: unknown) => caught)) as { statusCode?: number; code?: string; errors?: unknown };
+    t.same({ statusCode: error.statusCode, code: error.code, errors: error.errors }, { statusCode: 422, code: 'validation_error', errors: expected }, text);
+  }
+  t.same(server.spans(id), [], 'the valid item before a bad one was not applied');
+});
+
+t.test('bulk accepts every envelope BulkRequest accepts', async (t) => {
+  const server = await withServer(t);
+  const client = clientFor(t, server);
+  const { id } = await client.agentInstances.register(REGISTER);
+  const details = { agent_instance_id: id, schema_name: 'a', status: 'active' };
+  const bodies = [
+    { items: [{ _type: 'agent_spans/create', idempotency_key: 'k'.repeat(8), details }], idempotency_key: null, extra: true },
+    { items: [{ _type: 'agent_spans/create', idempotency_key: 'k'.repeat(64), details, extra: 1 }], idempotency_key: 'k'.repeat(64) },
+  ];
+  for (const body of bodies) {
+    t.ok(BulkRequest.safeParse(body).success);
+    const response = await client.request<{ outputs: Record<string, { status: string }> }>('POST', '/api/v1/bulk', { body: JSON.stringify(body) });
+    t.match(Object.values(response.outputs), [{ status: 'success' }]);
+  }
+  t.equal(server.spans(id).length, 2);
 });

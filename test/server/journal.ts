@@ -36,6 +36,32 @@ t.test('a restarted server replays its journal: instances, spans, counts, idempo
   });
 });
 
+t.test('a restarted server replays span creates and bulk items by idempotency key, with the journal lines as written', async (t) => {
+  const dataFile = join(t.testdir(), 'data.ndjson');
+  const first = await startLocalServer({ dataFile });
+  const client = clientFor(t, first);
+  const { id } = await client.agentInstances.register(REGISTER);
+  const details = { agent_instance_id: id, schema_name: 's', status: 'active' as const, payload: { text: 'é "q"' } };
+  const params = { ...details, idempotency_key: 'span key 0001' };
+  const span = await client.agentSpans.create(params);
+  const items = [{ _type: 'agent_spans/create', idempotency_key: 'bulk-key-01', details: { agent_instance_id: id, schema_name: 'b', status: 'complete' as const } }];
+  const bulk = await client.bulk.execute({ items });
+  await first.close();
+  const { entries, skipped } = readJournal(dataFile);
+  t.equal(skipped, 0);
+  t.match(entries.filter((entry) => entry.k === 'r' && entry.id.startsWith('agent_spans/')), [
+    { id: 'agent_spans/create span key 0001', input: { details }, res: { status: 'success', details: span } },
+    { id: 'agent_spans/create bulk-key-01', res: bulk.outputs['bulk-key-01'] },
+  ]);
+  t.notOk(JSON.stringify(entries).includes('"idempotency_key"'), 'inputs are journaled without their key');
+  const second = await withServer(t, { dataFile });
+  const again = clientFor(t, second);
+  t.same(await again.agentSpans.create(params), span);
+  t.same(await again.bulk.execute({ items }), bulk);
+  t.equal(second.spans(id).length, 2);
+  await t.rejects(again.agentSpans.create({ ...params, schema_name: 'other' }), { code: 'idempotency_conflict' });
+});
+
 t.test('readJournal skips lines cut short or of unknown kinds, and reads a missing file as empty', async (t) => {
   const dir = t.testdir({ 'data.ndjson': '{"k":"i","v":{"id":"x"}}\n{"k":"zz"}\n\n{"k":"s","v":' });
   t.same(readJournal(join(dir, 'missing.ndjson')), { entries: [], skipped: 0 });

@@ -2,11 +2,23 @@ import t from 'tap';
 import { z } from 'zod';
 import { failure, issuesToErrors, success, validationFailure } from '../../src/server/responses.js';
 
-t.test('success() and failure() build the wire envelopes', async (t) => {
-  t.same(success({ a: 1 }), { statusCode: 200, body: { status: 'success', details: { a: 1 } } });
-  t.same(success(1, { terminate: true, reason: 'r' }).body, { status: 'success', details: 1, control: { terminate: true, reason: 'r' } });
-  t.same(failure(409, 'invalid_action', 'no'), { statusCode: 409, body: { status: 'error', code: 'invalid_action', message: 'no' } });
-  t.same(failure(422, 'x', 'm', { f: 'bad' }).body, { status: 'error', code: 'x', message: 'm', errors: { f: 'bad' } });
+t.test('success() and failure() build the wire envelopes, as objects and as the same JSON text', async (t) => {
+  const cases = [
+    success({ a: 1 }),
+    success(1, { terminate: true, reason: 'r' }),
+    failure(409, 'invalid_action', 'no'),
+    failure(422, 'x', 'm', { f: 'bad' }),
+  ];
+  t.same(cases[0], { statusCode: 200, body: { status: 'success', details: { a: 1 } }, json: '{"status":"success","details":{"a":1}}' });
+  t.same(cases[1]!.body, { status: 'success', details: 1, control: { terminate: true, reason: 'r' } });
+  t.match(cases[2], { statusCode: 409, body: { status: 'error', code: 'invalid_action', message: 'no' } });
+  t.same(cases[3]!.body, { status: 'error', code: 'x', message: 'm', errors: { f: 'bad' } });
+  for (const outcome of cases) t.equal(outcome.json, JSON.stringify(outcome.body));
+});
+
+t.test('success() splices details given as JSON text', async (t) => {
+  t.equal(success({ a: 1 }, undefined, '{"a":1}').json, '{"status":"success","details":{"a":1}}');
+  t.equal(success({ a: 1 }, { terminate: true, reason: 'r' }, '{"a":1}').json, '{"status":"success","details":{"a":1},"control":{"terminate":true,"reason":"r"}}');
 });
 
 t.test('issuesToErrors maps zod issues to dot paths, the first message per path, the root as body', async (t) => {

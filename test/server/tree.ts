@@ -45,6 +45,16 @@ t.test('buildSpanTree puts children under their parents in start order; orphans 
   t.same(buildSpanTree([]), []);
 });
 
+t.test('buildSpanTree nodes copy every field of their span, extra and __proto__ keys too, without changing it', async (t) => {
+  const input = JSON.parse(JSON.stringify(span('root')).replace('{', '{"__proto__":{"polluted":true},"extra":1,')) as AgentSpan;
+  const [node] = buildSpanTree([input]);
+  t.same(Object.keys(node!), [...Object.keys(input), 'children']);
+  t.equal(Object.getPrototypeOf(node), Object.prototype, 'a __proto__ key stays a plain property');
+  t.same(Object.getOwnPropertyDescriptor(node, '__proto__')?.value, { polluted: true });
+  t.equal(node!.extra, 1);
+  t.notOk('children' in input, 'the span itself is not changed');
+});
+
 t.test('formatDuration shows ms, seconds and minutes', async (t) => {
   t.equal(formatDuration(-3), '0ms');
   t.equal(formatDuration(850.4), '850ms');
