@@ -146,93 +146,28 @@ function fields(op: Operation): string {
   }
 }
 
-/** Appends `text` to `parts` as a JSON string: as is between quotes when plain, else escaped. */
-function pushQuoted(parts: string[], text: string | undefined): void {
-  if (text !== undefined && PLAIN.test(text)) parts.push('"', text, '"');
-  else parts.push(JSON.stringify(text));
-}
-
-/**
- * Appends the operation as a bulk item (`{_type, idempotency_key, ...params}`) to `parts`, the pieces
- * of a body that is joined once, and returns how many characters it added. Pieces, not per-item
- * strings: concatenating builds a rope per item that must be flattened again (a copy and much
- * garbage) before the body is encoded.
- */
-export function appendBulkItem(op: Operation, parts: string[]): number {
-  const first = parts.length;
-  parts.push('{"_type":"', BULK_TYPES[op.kind], '","idempotency_key":"', op.key, '"');
-  switch (op.kind) {
-    case REGISTER:
-      parts.push(op.payload.length > 2 ? `,${op.payload.slice(1)}` : '}');
-      break;
-    case START:
-    case INSTANCE_FINISH:
-      parts.push(',"agent_instance_id":');
-      pushQuoted(parts, op.id);
-      if (op.kind === INSTANCE_FINISH) {
-        parts.push(',"status":');
-        pushQuoted(parts, op.status);
-      }
-      parts.push(',"timestamp":');
-      pushQuoted(parts, op.timestamp);
-      parts.push('}');
-      break;
-    case SPAN_FINISH:
-      parts.push(',"agent_span_id":');
-      pushQuoted(parts, op.id);
-      parts.push(',"status":');
-      pushQuoted(parts, op.status);
-      if (op.result !== undefined) parts.push(',"result_payload":', op.result);
-      parts.push(',"timestamp":');
-      pushQuoted(parts, op.timestamp);
-      parts.push('}');
-      break;
-    default:
-      parts.push(',"details":{"id":');
-      pushQuoted(parts, op.id);
-      parts.push(',"agent_instance_id":');
-      pushQuoted(parts, op.instanceId);
-      if (op.parentId !== undefined) {
-        parts.push(',"parent_span_id":');
-        pushQuoted(parts, op.parentId);
-      }
-      parts.push(',"schema_name":');
-      pushQuoted(parts, op.schemaName);
-      parts.push(',"status":');
-      pushQuoted(parts, op.status ?? 'active');
-      parts.push(',"payload":', op.payload, ',"started_at":');
-      pushQuoted(parts, op.timestamp);
-      if (op.finishedAt !== undefined) {
-        parts.push(',"finished_at":');
-        pushQuoted(parts, op.finishedAt);
-      }
-      if (op.result !== undefined) parts.push(',"result_payload":', op.result);
-      parts.push('}}');
-  }
-  let length = 0;
-  for (let index = first; index < parts.length; index++) length += parts[index]!.length;
-  return length;
-}
-
 /** The operation as a bulk item: `{_type, idempotency_key, ...params}`. */
 export function bulkItem(op: Operation): string {
-  const parts: string[] = [];
-  appendBulkItem(op, parts);
-  return parts.join('');
+  const head = `"_type":"${BULK_TYPES[op.kind]}","idempotency_key":"${op.key}"`;
+  switch (op.kind) {
+    case REGISTER:
+      return merge(head, op.payload);
+    case START:
+    case INSTANCE_FINISH:
+      return `{${head},"agent_instance_id":${q(op.id)},${fields(op)}}`;
+    case SPAN_FINISH:
+      return `{${head},"agent_span_id":${q(op.id)},${fields(op)}}`;
+    default:
+      return `{${head},${fields(op)}}`;
+  }
 }
 
 /** Length of a bulk body around its items: `{"items":[` + `],"idempotency_key":"<21>"}`. */
 export const BULK_ENVELOPE_LENGTH = '{"items":[],"idempotency_key":""}'.length + 21;
 
-/** The body of a bulk request. */
-export function bulkBody(ops: readonly Operation[], key: string): string {
-  const parts = ['{"items":['];
-  for (let index = 0; index < ops.length; index++) {
-    if (index > 0) parts.push(',');
-    appendBulkItem(ops[index]!, parts);
-  }
-  parts.push('],"idempotency_key":"', key, '"}');
-  return parts.join('');
+/** The body of a bulk request around `items`, the comma-separated bulk items. */
+export function bulkEnvelope(items: string, key: string): string {
+  return `{"items":[${items}],"idempotency_key":"${key}"}`;
 }
 
 /** The operation as a single request: its path under `/api/v1` and its body. */

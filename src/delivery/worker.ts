@@ -3,7 +3,7 @@ import PQueue from 'p-queue';
 import type { PrefactorHttpClient } from '../http/client.js';
 import { safeLog } from '../logger.js';
 import type { Logger } from '../logger.js';
-import { appendBulkItem, BULK_ENVELOPE_LENGTH, BULK_TYPES, IN_FLIGHT, QUEUED } from './operations.js';
+import { BULK_ENVELOPE_LENGTH, BULK_TYPES, bulkEnvelope, bulkItem, IN_FLIGHT, QUEUED } from './operations.js';
 import type { Operation } from './operations.js';
 import type { ResolvedDeliveryOptions } from './options.js';
 import type { Outbox } from './outbox.js';
@@ -168,14 +168,15 @@ export class Worker implements SendControl {
   /**
    * Takes the eligible operations at the front: a bulk batch with its body and request key (built
    * here, once, so the batch closes before its body would pass `maxBatchBytes`), or one operation
-   * to send on its own. The body is joined once from the pieces of every item: no rope to flatten,
-   * and nothing of it outlives the request but the one string.
+   * to send on its own. Only the whole body leaves this function: once the client encodes it, V8
+   * flattens it in place and its parts (a rope of every item) can go; a reference kept to the
+   * items alone would keep them all alive, and promoted, for the whole request.
    */
   #assemble(stamp: number): { batch: Operation[]; single: Operation | undefined; body: string; key: string } {
     const outbox = this.#outbox;
     const batch: Operation[] = [];
-    const parts = ['{"items":['];
-    let length = BULK_ENVELOPE_LENGTH;
+    const maxItemsLength = this.#options.maxBatchBytes - BULK_ENVELOPE_LENGTH;
+    let items = '';
     // Every in-flight operation sits in front of the oldest queued one at worst: scan past them all.
     let budget = this.batchLimit * (this.#options.concurrency + 2);
     for (let op = outbox.head; op !== undefined && budget > 0; op = op.next, budget--) {
@@ -189,21 +190,15 @@ export class Worker implements SendControl {
       // The key first: the item carries it. A key given to an operation that does not fit stays
       // its key (it was never sent, so never used with another body).
       outbox.giveKey(op);
-      const mark = parts.length;
-      if (batch.length > 0) parts.push(',');
-      const added = appendBulkItem(op, parts) + (batch.length > 0 ? 1 : 0);
-      if (batch.length > 0 && length + added > this.#options.maxBatchBytes) {
-        parts.length = mark;
-        break;
-      }
-      length += added;
+      const item = bulkItem(op);
+      if (batch.length > 0 && items.length + 1 + item.length > maxItemsLength) break;
       outbox.take(op, stamp);
+      items = batch.length === 0 ? item : `${items},${item}`;
       batch.push(op);
       if (batch.length >= this.batchLimit) break;
     }
     const key = nanoid();
-    parts.push('],"idempotency_key":"', key, '"}');
-    return { batch, single: undefined, body: parts.join(''), key };
+    return { batch, single: undefined, body: bulkEnvelope(items, key), key };
   }
 
   succeeded(): void {

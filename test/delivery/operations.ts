@@ -1,6 +1,6 @@
 import t from 'tap';
 import {
-  bulkBody,
+  bulkEnvelope,
   bulkItem,
   CREATE,
   INSTANCE_FINISH,
@@ -71,8 +71,9 @@ t.test('bulkItem() builds each item around the pre-serialised payloads', async (
   t.same(JSON.parse(bulkItem(op(SPAN_FINISH, { status: 'failed', result: '{"e":1}' }))).result_payload, { e: 1 });
 });
 
-t.test('bulkBody() lists the items and carries the request key', async (t) => {
-  const body = JSON.parse(bulkBody([op(START), op(INSTANCE_FINISH, { status: 'complete' })], 'bulk-key-1'));
+t.test('bulkEnvelope() wraps the items and carries the request key', async (t) => {
+  const items = [op(START), op(INSTANCE_FINISH, { status: 'complete' })].map(bulkItem).join(',');
+  const body = JSON.parse(bulkEnvelope(items, 'bulk-key-1'));
   t.equal(body.items.length, 2);
   t.equal(body.idempotency_key, 'bulk-key-1');
 });
