@@ -30,6 +30,13 @@ export interface SendControl {
  * outbox: confirmed, re-queued (transient failure, unprocessed bulk item) or dropped (permanent
  * rejection, or a dependency dropped). Calls the killswitch handler once per instance.
  */
+/**
+ * The engine reads only the status, code and control of each answer: `Prefer: return=minimal`
+ * (RFC 7240) lets an API leave out the resource it would echo (the local server does; an API that
+ * ignores it answers in full, which works the same).
+ */
+const PREFER_MINIMAL = { prefer: 'return=minimal' } as const;
+
 export class Sender {
   readonly #client: PrefactorHttpClient;
   readonly #logger: Logger;
@@ -61,6 +68,7 @@ export class Sender {
       return (await this.#client.request('POST', path, {
         body,
         idempotencyKey: key,
+        headers: PREFER_MINIMAL,
         signal: controller.signal,
         onRetry: (info) => {
           this.#counters.requests++;

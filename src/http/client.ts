@@ -51,6 +51,12 @@ export interface RequestOptions<T = unknown> extends CallOptions {
   readonly idempotencyKey?: string;
   /** A zod schema the response body must fit; a mismatch is a `PrefactorResponseContractError`. */
   readonly schema?: z.ZodType<T>;
+  /**
+   * Extra request headers, e.g. `{prefer: 'return=minimal'}` (RFC 7240), which the delivery engine
+   * sends so that bulk outputs leave out the resources they would echo. They cannot replace
+   * `authorization`, `idempotency-key` or `content-type`.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const RETRY_METHODS = ['GET', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'POST'];
@@ -172,6 +178,9 @@ export class PrefactorHttpClient {
     // `new TextEncoder().encode(body)`, a second full copy of the body on each attempt.
     const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
     const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      if (name.toLowerCase() !== 'authorization') headers[name.toLowerCase()] = value;
+    }
     if (key) headers['idempotency-key'] = key;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const searchParams: Record<string, string | number | boolean> = {};

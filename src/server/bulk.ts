@@ -1,6 +1,6 @@
 import { BulkRequest } from '../models/index.js';
 import { execute, isOperation } from './operations.js';
-import { failure, validationFailure } from './responses.js';
+import { failure, minimalJson, validationFailure } from './responses.js';
 import type { Outcome } from './responses.js';
 import type { Store } from './store.js';
 
@@ -23,11 +23,13 @@ interface EnvelopeItem {
  * scoped to its `_type`); processing stops at the first item that fails, and only processed items
  * get an output.
  *
+ * With `minimal` (the request said `Prefer: return=minimal`), success outputs leave out `details`.
+ *
  * Each item is validated once, by its operation's model. The envelope is checked by hand first
  * (accepting exactly what `BulkRequest` accepts); only a body it rejects meets `BulkRequest`, for the
  * error map.
  */
-export function executeBulk(store: Store, body: unknown): BulkResult {
+export function executeBulk(store: Store, body: unknown, minimal = false): BulkResult {
   const items = envelopeItems(body);
   if (items === undefined) {
     // Fails, with the error map: `envelopeItems` rejects only what `BulkRequest` rejects.
@@ -48,7 +50,7 @@ export function executeBulk(store: Store, body: unknown): BulkResult {
       );
     }
     // Keys are unique within a request, so the outputs object is spliced from texts.
-    outputs.push(`${JSON.stringify(item.idempotency_key)}:${outcome.json}`);
+    outputs.push(`${JSON.stringify(item.idempotency_key)}:${minimal ? minimalJson(outcome) : outcome.json}`);
     if (outcome.body.status === 'error') break;
   }
   return { statusCode: 200, json: `{"status":"success","outputs":{${outputs.join(',')}}}`, itemCount: items.length };

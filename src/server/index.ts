@@ -181,8 +181,9 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
       return this.#send(response, info, 401, { status: 'error', code: 'unauthorized', message: 'Missing or invalid bearer token: send `Authorization: Bearer <token>` with the server\'s token' });
     }
     let result: ReturnType<typeof route>;
+    const minimal = prefersMinimal(request.headers.prefer);
     try {
-      result = route(this.#store, { method: info.method, path: url.pathname, query: url.searchParams, body, headerKey });
+      result = route(this.#store, { method: info.method, path: url.pathname, query: url.searchParams, body, headerKey, minimal });
       /* c8 ignore start -- defensive: a bug in a handler answers 500 instead of crashing the process */
     } catch (error) {
       this.#store.flush();
@@ -203,6 +204,7 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
       const text = result.json;
       return this.#send(response, info, result.statusCode, text.slice(0, Math.max(1, Math.floor(text.length / 2))));
     }
+    if (minimal) response.setHeader('Preference-Applied', 'return=minimal');
     this.#send(response, info, result.statusCode, result.json);
   }
 
@@ -224,6 +226,11 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
 }
 
 class BodyTooLargeError extends Error {}
+
+/** Whether a `Prefer` header (RFC 7240) asks for `return=minimal`. */
+function prefersMinimal(header: string | string[] | undefined): boolean {
+  return header !== undefined && /(?:^|[,;\s])return=minimal(?:$|[,;\s])/i.test(String(header));
+}
 
 function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {

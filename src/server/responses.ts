@@ -37,6 +37,17 @@ export function success(details: unknown, control?: SpanControl, detailsJson = J
   };
 }
 
+/**
+ * The outcome's JSON text as a client that sent `Prefer: return=minimal` (RFC 7240) gets it: a
+ * success without its `details` (the resource it would echo), `control` kept; an error unchanged.
+ * The delivery engine asks for this: it reads only status, code and control.
+ */
+export function minimalJson(outcome: Outcome): string {
+  const { body } = outcome;
+  if (body.status === 'error') return outcome.json;
+  return body.control ? `{"status":"success","control":${JSON.stringify(body.control)}}` : '{"status":"success"}';
+}
+
 export function failure(statusCode: number, code: string, message: string, errors?: Record<string, string>): Outcome {
   const body: ErrorBody = errors ? { status: 'error', code, message, errors } : { status: 'error', code, message };
   return { statusCode, body, json: JSON.stringify(body) };

@@ -1,7 +1,7 @@
 import type { BulkItemType } from '../models/index.js';
 import { executeBulk } from './bulk.js';
 import { execute } from './operations.js';
-import { failure, success } from './responses.js';
+import { failure, minimalJson, success } from './responses.js';
 import type { Outcome } from './responses.js';
 import type { Store } from './store.js';
 
@@ -15,6 +15,8 @@ export interface RouteRequest {
   body: string;
   /** The `Idempotency-Key` header, if any. */
   headerKey: string | undefined;
+  /** The request said `Prefer: return=minimal`: successful writes answer without their `details`. */
+  minimal?: boolean;
 }
 
 /** The router's answer: status, body (JSON text), and what the request event reports. */
@@ -66,7 +68,7 @@ export function route(store: Store, request: RouteRequest): RouteResult {
     case 'POST bulk': {
       const body = parseBody(request.body);
       if ('error' in body) return plain(body.error);
-      const result = executeBulk(store, body.value);
+      const result = executeBulk(store, body.value, request.minimal);
       return { statusCode: result.statusCode, json: result.json, idempotencyKey: keyOf(body.value, request), itemCount: result.itemCount };
     }
     default:
@@ -121,5 +123,5 @@ function write(store: Store, request: RouteRequest, type: BulkItemType, pathPara
   }
   const key = keyOf(value, request);
   const outcome = execute(store, type, pathParams ? { ...value, ...pathParams } : value, key ?? undefined);
-  return { statusCode: outcome.statusCode, json: outcome.json, idempotencyKey: key };
+  return { statusCode: outcome.statusCode, json: request.minimal ? minimalJson(outcome) : outcome.json, idempotencyKey: key };
 }

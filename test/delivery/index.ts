@@ -175,3 +175,25 @@ t.test('.shutdown() resolves within its timeout with 100,000 operations held dur
   t.equal(stats.queued + stats.inFlight + stats.bytesHeld, 0);
   t.same(accounted(stats).left, accounted(stats).right);
 });
+
+t.test('the engine asks for minimal answers (Prefer: return=minimal), and works the same with full ones', async (t) => {
+  const server = await withServer(t);
+  // The proxy forwards as is: the local server honours the preference.
+  const proxy = await withProxy(t, server.url, () => undefined);
+  const { sink } = sinkFor(t, proxy.url);
+  const instanceId = startInstance(sink);
+  openSpan(sink, instanceId, undefined, { minimal: true }).end();
+  t.equal(await sink.flush(2000), true);
+  t.ok(proxy.requests.length > 0);
+  for (const request of proxy.requests) t.equal(request.headers.prefer, 'return=minimal');
+  t.same(server.spans(instanceId).map((span) => [span.payload, span.status]), [[{ minimal: true }, 'complete']]);
+
+  // An API that ignores the preference answers with full details: delivery is the same.
+  const full = await withServer(t);
+  const ignoring = await withProxy(t, full.url, ({ body }) => ({ forward: body, stripHeaders: ['prefer'] }));
+  const { sink: second } = sinkFor(t, ignoring.url);
+  const other = startInstance(second);
+  openSpan(second, other, undefined, { minimal: false }).end();
+  t.equal(await second.flush(2000), true);
+  t.same(full.spans(other).map((span) => [span.payload, span.status]), [[{ minimal: false }, 'complete']]);
+});

@@ -97,6 +97,20 @@ t.test('.request() sends a pre-serialised body as is', async (t) => {
   t.equal(server.requests[0]!.headers['content-type'], 'application/json');
 });
 
+t.test('.request() sends extra headers, but never lets them replace the token or the idempotency key', async (t) => {
+  const server = await withRawServer(t, success({}));
+  const client = clientFor(t, server);
+  await client.request('POST', '/api/v1/bulk', {
+    body: '{}',
+    idempotencyKey: 'bulk-key-0002',
+    headers: { Prefer: 'return=minimal', Authorization: 'Bearer stolen', 'Idempotency-Key': 'other-key-0001' },
+  });
+  const { headers } = server.requests[0]!;
+  t.equal(headers.prefer, 'return=minimal');
+  t.equal(headers.authorization, `Bearer ${TOKEN}`);
+  t.equal(headers['idempotency-key'], 'bulk-key-0002');
+});
+
 t.test('.request() refuses an idempotency key longer than 64 characters before sending', async (t) => {
   const server = await withRawServer(t, success({}));
   const client = clientFor(t, server);

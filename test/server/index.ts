@@ -92,3 +92,42 @@ t.test('LocalServer supports await using (Symbol.asyncDispose)', async (t) => {
   await server[Symbol.asyncDispose]();
   await t.rejects(fetch(`${server.url}/api/v1/ping`), TypeError);
 });
+
+t.test('Prefer: return=minimal leaves details out of successful writes and bulk outputs, keeping control and errors', async (t) => {
+  const server = await withServer(t);
+  const post = async (path: string, body: unknown, prefer?: string) => {
+    const response = await fetch(`${server.url}/api/v1/${path}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json', ...(prefer ? { prefer } : {}) },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, applied: response.headers.get('preference-applied'), body: (await response.json()) as Record<string, unknown> };
+  };
+  const registered = await post('agent_instance/register', { ...REGISTER, idempotency_key: 'register-1' }, 'return=minimal');
+  t.same(registered, { status: 200, applied: 'return=minimal', body: { status: 'success' } });
+  const id = server.instances()[0]!.id;
+
+  const full = await post('agent_instance/' + id + '/start', { idempotency_key: 'start-key-1' });
+  t.equal(full.applied, null);
+  t.equal((full.body.details as { status: string }).status, 'active', 'without the header the resource is echoed');
+
+  server.terminate(id, 'stop now');
+  const bulk = await post(
+    'bulk',
+    {
+      items: [
+        { _type: 'agent_spans/create', idempotency_key: 'create-key-1', details: { agent_instance_id: id, schema_name: 's', status: 'active' } },
+        { _type: 'agent_instances/start', idempotency_key: 'start-key-2', agent_instance_id: id },
+      ],
+    },
+    'respond-async, return=minimal',
+  );
+  t.same(bulk.body.outputs, {
+    'create-key-1': { status: 'success', control: { terminate: true, reason: 'stop now' } },
+    'start-key-2': (bulk.body.outputs as Record<string, { status: string }>)['start-key-2'],
+  });
+  t.equal((bulk.body.outputs as Record<string, { status: string; code: string }>)['start-key-2']!.code, 'invalid_action', 'errors keep their body');
+  const single = await post('agent_instance/' + id + '/finish', { idempotency_key: 'finish-key-1' }, 'return=minimal');
+  t.equal(single.status, 409);
+  t.equal(single.body.code, 'invalid_action');
+});
