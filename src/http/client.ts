@@ -267,6 +267,10 @@ export class PrefactorHttpClient {
     return run().finally(() => {
       options.signal?.removeEventListener('abort', onCallerAbort);
       this.#inflight.delete(closeCall);
+      // got can settle a call while a retry wait it asked for is still pending (on Node 24 a
+      // connection refused before the socket opened ends the call without waiting for the delay):
+      // cancel that wait, or its timer keeps the process alive for up to a whole retry delay.
+      controller.abort();
     });
   }
 

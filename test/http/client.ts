@@ -302,6 +302,18 @@ t.test('.request() reports a refused connection with code ECONNREFUSED', async (
   t.match(error.cause, { code: 'ECONNREFUSED' }, 'the system error is the cause');
 });
 
+t.test('.request() leaves no timer behind once a call settles, even one got ended during a retry wait', async (t) => {
+  const server = await startRawServer();
+  await server.close();
+  const client = clientFor(t, server, { initialRetryDelayMs: 300, maxRetryDelayMs: 300 });
+  const timers = (): number => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+  const before = timers();
+  await failure(client.request('POST', '/x', { json: {}, maxRetries: 3 }));
+  // On Node 24 got ends this call while the client still waits out a retry delay: a timer left
+  // running would keep a process that is done alive for up to a whole delay.
+  t.equal(timers(), before);
+});
+
 t.test('.request() on a dead port fails with a transient error, on every Node version', async (t) => {
   const server = await startRawServer();
   await server.close();
