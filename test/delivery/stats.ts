@@ -11,7 +11,9 @@ t.test('DeliveryCounters warns once per storm of drops, with its count, when the
   counters.drop('queue_overflow', 2);
   counters.drop('after_shutdown', 1);
   t.same(logger.of('warn'), [], 'nothing while the storm lasts');
-  await new Promise((resolve) => setTimeout(resolve, 80));
+  const started = Date.now();
+  await logger.waitFor('warn', 2);
+  t.ok(Date.now() - started >= 25, 'the warnings come once the storm has been quiet for quietMs');
   t.same(logger.of('warn').length, 2);
   t.match(logger.of('warn')[0], /^Dropped 3 telemetry operation\(s\) \(queue_overflow\): the queue is full/);
   t.same(logger.lines[0]?.details, { reason: 'queue_overflow', count: 3, totalDropped: 3 });
@@ -26,11 +28,11 @@ t.test('DeliveryCounters reports a storm that goes on at least every reportMs', 
   const logger = recordingLogger();
   const counters = new DeliveryCounters(logger, run, 40, 60);
   const started = Date.now();
+  // Drops every 5 ms never leave a 40 ms quiet gap: only the 60 ms report interval can warn.
   const timer = setInterval(() => counters.drop('rejected_by_server', 1), 5);
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  await logger.waitFor('warn', 1);
   clearInterval(timer);
-  const during = logger.of('warn').length;
-  t.ok(during >= 1, `${during} warning(s) during a ${Date.now() - started} ms storm`);
+  t.ok(Date.now() - started >= 55, `the first warning came while the storm went on, after ${Date.now() - started} ms`);
   counters.reportStorms();
   const total = logger.lines.reduce((sum, line) => sum + Number(line.details?.count ?? 0), 0);
   t.equal(total, counters.snapshot().dropped.rejected_by_server, 'the warnings account for every drop');
