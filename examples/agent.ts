@@ -107,6 +107,6 @@ const stats = tracer.stats();
 const dropped = Object.values(stats.dropped).reduce((sum, count) => sum + count, 0);
 console.log(
   `\nDelivery: ${delivered ? 'all delivered' : 'NOT all delivered'}; ${stats.spansStarted} spans, ` +
-    `${stats.operationsSent} operations in ${stats.requestsSent} HTTP requests ` +
+    `${stats.operationsSent} operations in ${stats.requestsSent} HTTP request${stats.requestsSent === 1 ? '' : 's'} ` +
     `(${stats.operationsCoalesced} span finishes folded into their create), ${dropped} dropped.`,
 );
