@@ -1,9 +1,5 @@
 import { nanoid } from 'nanoid';
-
-/** Shortest idempotency key the API accepts. */
-export const MIN_IDEMPOTENCY_KEY_LENGTH = 8;
-/** Longest idempotency key the API accepts. */
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 64;
+import { MAX_IDEMPOTENCY_KEY_LENGTH, MIN_IDEMPOTENCY_KEY_LENGTH } from '../models/common.js';
 const RANDOM_LENGTH = 21;
 /** Longest `defaultIdempotencyKey` prefix: `<prefix>-<21 random characters>` must fit in 64. */
 export const MAX_KEY_PREFIX_LENGTH = MAX_IDEMPOTENCY_KEY_LENGTH - RANDOM_LENGTH - 1;

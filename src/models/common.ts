@@ -21,8 +21,13 @@ export const TimestampInput = z
   .transform((value) => (typeof value === 'string' ? value : value.toISOString()));
 export type TimestampInput = z.input<typeof TimestampInput>;
 
+/** Shortest idempotency key the API accepts. */
+export const MIN_IDEMPOTENCY_KEY_LENGTH = 8;
+/** Longest idempotency key the API accepts. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 64;
+
 /** An idempotency key: 8 to 64 characters (the bulk endpoint's rule, applied everywhere). */
-export const IdempotencyKey = z.string().min(8).max(64);
+export const IdempotencyKey = z.string().min(MIN_IDEMPOTENCY_KEY_LENGTH).max(MAX_IDEMPOTENCY_KEY_LENGTH);
 
 /**
  * A JSON object (payloads, JSON schemas): checked to be a plain object, not walked or copied (a

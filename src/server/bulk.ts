@@ -1,4 +1,4 @@
-import { BulkRequest } from '../models/index.js';
+import { BulkRequest, MAX_IDEMPOTENCY_KEY_LENGTH, MIN_IDEMPOTENCY_KEY_LENGTH } from '../models/index.js';
 import { execute, isOperation } from './operations.js';
 import { failure, minimalJson, validationFailure } from './responses.js';
 import type { Outcome } from './responses.js';
@@ -62,7 +62,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** An idempotency key as `IdempotencyKey` accepts it: a string of 8 to 64 characters. */
 function isKey(value: unknown): value is string {
-  return typeof value === 'string' && value.length >= 8 && value.length <= 64;
+  return typeof value === 'string' && value.length >= MIN_IDEMPOTENCY_KEY_LENGTH && value.length <= MAX_IDEMPOTENCY_KEY_LENGTH;
 }
 
 /** The items of a body `BulkRequest` accepts, else `undefined`. */
