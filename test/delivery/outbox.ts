@@ -1,6 +1,6 @@
 import t from 'tap';
 import { generateId } from '../../src/ids.js';
-import { accounted, openSpan, sinkFor, startInstance, withProxy } from '../fixtures/delivery.js';
+import { accounted, openSpan, sinkFor, startInstance, until, withProxy } from '../fixtures/delivery.js';
 import type { ExpectedSpan } from '../fixtures/delivery.js';
 import { spanDifferences } from '../fixtures/delivery-check.js';
 import { withServer } from '../fixtures/server.js';
@@ -136,10 +136,7 @@ t.test('a finish that finds the queue full is dropped, and so is an instance fin
   const { sink } = sinkFor(t, proxy.url, { maxQueueSize: 3, flushIntervalMs: 1 }, { requestTimeoutMs: 60_000 });
   const instanceId = startInstance(sink);
   const span = openSpan(sink, instanceId, undefined, { n: 1 });
-  await new Promise<void>((resolve) => {
-    const wait = (): void => void (sink.stats().inFlight === 3 ? resolve() : setTimeout(wait, 1));
-    wait();
-  });
+  await until(() => sink.stats().inFlight === 3);
   span.end();
   sink.finishInstance(instanceId, 'complete', new Date().toISOString());
   t.equal(sink.stats().dropped.queue_overflow, 2);

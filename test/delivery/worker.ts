@@ -1,5 +1,5 @@
 import t from 'tap';
-import { accounted, openSpan, sinkFor, startInstance, withProxy } from '../fixtures/delivery.js';
+import { accounted, openSpan, sinkFor, startInstance, until, withProxy } from '../fixtures/delivery.js';
 import type { ExpectedSpan } from '../fixtures/delivery.js';
 import { spanDifferences } from '../fixtures/delivery-check.js';
 import { withServer } from '../fixtures/server.js';
@@ -289,10 +289,7 @@ t.test('.flush() cuts a redelivery backoff short, but not a Retry-After pause', 
   const { sink } = sinkFor(t, proxy.url, { redeliveryDelayMs: 10_000, maxRedeliveryDelayMs: 10_000 }, { maxRetryDelayMs: 1000 });
   const instanceId = startInstance(sink);
   openSpan(sink, instanceId, undefined, { n: 1 }).end();
-  await new Promise<void>((resolve) => {
-    const wait = (): void => void (proxy.requests.length > 0 && sink.stats().inFlight === 0 ? resolve() : setTimeout(wait, 1));
-    wait();
-  });
+  await until(() => proxy.requests.length > 0 && sink.stats().inFlight === 0);
   const started = Date.now();
   t.equal(await sink.flush(3000), true);
   const [, limited, last] = proxy.requests;
@@ -307,11 +304,6 @@ t.test('a full batch leaves at once; a partial one waits for flushIntervalMs or 
   const instanceId = startInstance(sink);
   openSpan(sink, instanceId, undefined, { n: 1 }).end();
   openSpan(sink, instanceId, undefined, { n: 2 }).end();
-  const until = (done: () => boolean): Promise<void> =>
-    new Promise((resolve) => {
-      const wait = (): void => void (done() ? resolve() : setTimeout(wait, 1));
-      wait();
-    });
   await until(() => sink.stats().inFlight > 0);
   openSpan(sink, instanceId, undefined, { n: 3 }).end();
   await until(() => sink.stats().inFlight === 0);
