@@ -6,7 +6,7 @@
  *
  * Run: node --import tsx benchmarks/overhead.ts   (BENCH_ROOTS, BENCH_ROUNDS to change the workload)
  */
-import type { SpanSink } from '../src/sink.js';
+import type { SpanSink } from '../src/sinks/span-sink.js';
 import { InMemorySink, Tracer } from '../src/index.js';
 import { formatNumber, median, printHeader, printNotes, printTable } from './lib/machine.js';
 import { startServerProcess, type ServerProcess } from './lib/server-process.js';

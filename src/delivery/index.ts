@@ -24,11 +24,11 @@
  */
 import { AsyncResource } from 'node:async_hooks';
 import type { PrefactorHttpClient } from '../http/client.js';
-import { safeLog } from '../logger.js';
-import type { Logger } from '../logger.js';
+import { safeLog } from '../util/logger.js';
+import type { Logger } from '../util/logger.js';
 import type { FinishStatus } from '../models/index.js';
-import { assertOptionsObject, rejectUnknownKeys } from '../options.js';
-import type { DeliveryStats, InstanceRegistration, SpanEndEvent, SpanSink, SpanStartEvent } from '../sink.js';
+import { assertOptionsObject, rejectUnknownKeys } from '../util/option-checks.js';
+import type { DeliveryStats, InstanceRegistration, SpanEndEvent, SpanSink, SpanStartEvent } from '../sinks/span-sink.js';
 import { DELIVERY_OPTION_KEYS, resolveDeliveryOptions } from './options.js';
 import type { DeliveryOptions, ResolvedDeliveryOptions } from './options.js';
 import { Outbox } from './outbox.js';

@@ -1,4 +1,4 @@
-import { check, invalidOption } from '../options.js';
+import { check, invalidOption } from '../util/option-checks.js';
 
 /** Options of the delivery engine. All optional; each resolves once, at construction. */
 export interface DeliveryOptions {

@@ -1,5 +1,5 @@
 import { nanoid } from 'nanoid';
-import type { DropReason, InstanceRegistration, SpanEndEvent, SpanStartEvent } from '../sink.js';
+import type { DropReason, InstanceRegistration, SpanEndEvent, SpanStartEvent } from '../sinks/span-sink.js';
 import { CREATE, DONE, DROPPED, IN_FLIGHT, INSTANCE_FINISH, InstanceState, Operation, QUEUED, REGISTER, SPAN_FINISH, START } from './operations.js';
 import { DroppedSpans } from './dropped-spans.js';
 import type { DeliveryCounters } from './stats.js';

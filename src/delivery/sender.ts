@@ -1,7 +1,7 @@
 import type { PrefactorHttpClient } from '../http/client.js';
 import { isTransientError, PrefactorApiError, PrefactorResponseContractError } from '../http/errors.js';
-import { safeLog } from '../logger.js';
-import type { Logger } from '../logger.js';
+import { safeLog } from '../util/logger.js';
+import type { Logger } from '../util/logger.js';
 import { BULK_TYPES, DROPPED, IN_FLIGHT, singleRequest } from './operations.js';
 import type { Operation } from './operations.js';
 import type { Outbox } from './outbox.js';

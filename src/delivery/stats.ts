@@ -1,7 +1,7 @@
-import { safeLog } from '../logger.js';
-import type { Logger } from '../logger.js';
-import { DROP_REASONS } from '../sink.js';
-import type { DeliveryStats, DropReason } from '../sink.js';
+import { safeLog } from '../util/logger.js';
+import type { Logger } from '../util/logger.js';
+import { DROP_REASONS } from '../sinks/span-sink.js';
+import type { DeliveryStats, DropReason } from '../sinks/span-sink.js';
 
 /** A storm ends after this long without a drop of its reason, in milliseconds. */
 export const STORM_QUIET_MS = 1000;

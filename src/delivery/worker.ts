@@ -1,8 +1,8 @@
 import { nanoid } from 'nanoid';
 import PQueue from 'p-queue';
 import type { PrefactorHttpClient } from '../http/client.js';
-import { safeLog } from '../logger.js';
-import type { Logger } from '../logger.js';
+import { safeLog } from '../util/logger.js';
+import type { Logger } from '../util/logger.js';
 import { BULK_ENVELOPE_LENGTH, BULK_TYPES, bulkEnvelope, bulkItem, IN_FLIGHT, QUEUED } from './operations.js';
 import type { Operation } from './operations.js';
 import type { ResolvedDeliveryOptions } from './options.js';

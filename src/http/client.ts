@@ -2,9 +2,9 @@ import http from 'node:http';
 import https from 'node:https';
 import got, { type Got, type RetryObject } from 'got';
 import type { z } from 'zod';
-import { AgentInstancesEndpoint } from '../endpoints/agent-instances.js';
-import { AgentSpansEndpoint } from '../endpoints/agent-spans.js';
-import { BulkEndpoint } from '../endpoints/bulk.js';
+import { AgentInstancesEndpoint } from '../api/agent-instances.js';
+import { AgentSpansEndpoint } from '../api/agent-spans.js';
+import { BulkEndpoint } from '../api/bulk.js';
 import { resolveHttpClientConfig, type HttpClientConfig, type ResolvedHttpClientConfig } from './config.js';
 import {
   PrefactorApiError,

@@ -1,4 +1,4 @@
-import { assertOptionsObject, check, invalidOption, PrefactorConfigError, rejectUnknownKeys } from '../options.js';
+import { assertOptionsObject, check, invalidOption, PrefactorConfigError, rejectUnknownKeys } from '../util/option-checks.js';
 import { MAX_KEY_PREFIX_LENGTH } from './idempotency.js';
 
 /** Options of `PrefactorHttpClient`. Every option is optional; `apiUrl` and `apiToken` fall back to the environment. */

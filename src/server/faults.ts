@@ -1,4 +1,4 @@
-import { assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../options.js';
+import { assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../util/option-checks.js';
 
 /**
  * Fault injection for the local server: deterministic from a seed, so a test that sends the same

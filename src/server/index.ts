@@ -4,7 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AgentInstance, AgentSpan } from '../models/index.js';
-import { assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../options.js';
+import { assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../util/option-checks.js';
 import { FaultInjector } from './faults.js';
 import type { FaultCounts, FaultKind, FaultOptions } from './faults.js';
 import { Journal, readJournal } from './journal.js';

@@ -1,4 +1,4 @@
-import { generateId, isPrefactorId, partitionOf } from '../ids.js';
+import { generateId, isPrefactorId, partitionOf } from '../util/ids.js';
 import type { AgentInstance, AgentInstanceSpanCounts, AgentSpan, FinishStatus } from '../models/index.js';
 import type { Journal, JournalEntry } from './journal.js';
 import { canonicalInput, countSpan, emptyCounts, FINISHED, LOCAL_ACCOUNT_ID, nowIso } from './records.js';

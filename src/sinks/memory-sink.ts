@@ -1,5 +1,5 @@
 import type { AgentSchemaVersionForRegister, AgentStatus, AgentVersionForRegister, FinishStatus } from '../models/index.js';
-import type { InstanceRegistration, SpanEndEvent, SpanSink, SpanStartEvent } from '../sink.js';
+import type { InstanceRegistration, SpanEndEvent, SpanSink, SpanStartEvent } from './span-sink.js';
 
 /** An agent instance as an `InMemorySink` recorded it. */
 export interface RecordedInstance {

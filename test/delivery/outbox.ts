@@ -1,5 +1,5 @@
 import t from 'tap';
-import { generateId } from '../../src/ids.js';
+import { generateId } from '../../src/util/ids.js';
 import { accounted, openSpan, sinkFor, startInstance, until, withProxy } from '../fixtures/delivery.js';
 import type { ExpectedSpan } from '../fixtures/delivery.js';
 import { spanDifferences } from '../fixtures/delivery-check.js';

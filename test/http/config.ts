@@ -1,6 +1,6 @@
 import t from 'tap';
 import { HTTP_CLIENT_CONFIG_KEYS, resolveHttpClientConfig, type HttpClientConfig } from '../../src/http/config.js';
-import { PrefactorConfigError } from '../../src/options.js';
+import { PrefactorConfigError } from '../../src/util/option-checks.js';
 
 const base = { apiUrl: 'http://127.0.0.1:1', apiToken: 'secret-token' };
 const noEnv = {};

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import t from 'tap';
-import { PrefactorConfigError } from '../../src/options.js';
+import { PrefactorConfigError } from '../../src/util/option-checks.js';
 import { FaultInjector, mulberry32, resolveFaults } from '../../src/server/faults.js';
 import type { RequestInfo } from '../../src/server/index.js';
 import { clientFor, withServer } from '../fixtures/server.js';

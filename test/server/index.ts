@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { request } from 'node:http';
 import t from 'tap';
-import { PrefactorConfigError } from '../../src/options.js';
+import { PrefactorConfigError } from '../../src/util/option-checks.js';
 import { startLocalServer } from '../../src/server/index.js';
 import type { AgentSpan } from '../../src/models/index.js';
 import { clientFor, withServer } from '../fixtures/server.js';

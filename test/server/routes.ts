@@ -1,6 +1,6 @@
 import t from 'tap';
 import { PrefactorApiError, PrefactorAuthError, PrefactorNotFoundError, PrefactorValidationError } from '../../src/http/errors.js';
-import { isPrefactorId } from '../../src/ids.js';
+import { isPrefactorId } from '../../src/util/ids.js';
 import { AgentInstance, AgentSpan } from '../../src/models/index.js';
 import { clientFor, withServer } from '../fixtures/server.js';
 

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { currentInstance, currentSpan, getTracer, init, traced, withSpan } from '../src/global.js';
-import { InMemorySink } from '../src/sinks/memory-sink.js';
-import { Tracer } from '../src/tracer.js';
+import { currentInstance, currentSpan, getTracer, init, traced, withSpan } from '../../src/tracing/global.js';
+import { InMemorySink } from '../../src/sinks/memory-sink.js';
+import { Tracer } from '../../src/tracing/tracer.js';
 
 t.test('withSpan() with no tracer at all runs fn untraced and warns once', async (t) => {
   t.equal(getTracer(), undefined);

@@ -1,11 +1,11 @@
 import { bindEmitterToContext, bindToContext, contextStorage, currentFrame, type ContextFrame } from './context.js';
-import { createDeliverySink } from './delivery/index.js';
-import { PrefactorHttpClient } from './http/client.js';
+import { createDeliverySink } from '../delivery/index.js';
+import { PrefactorHttpClient } from '../http/client.js';
 import { Instance, NOOP_INSTANCE } from './instance.js';
-import { assertOptionsObject, check, rejectUnknownKeys } from './options.js';
+import { assertOptionsObject, check, rejectUnknownKeys } from '../util/option-checks.js';
 import { Recorder, type TracerCounters } from './recorder.js';
-import { OUTCOME_ERROR, settle, trackResult } from './result.js';
-import { DROP_REASONS, type DeliveryStats, type DropReason, type SpanSink } from './sink.js';
+import { OUTCOME_ERROR, settle, trackResult } from './settle.js';
+import { DROP_REASONS, type DeliveryStats, type DropReason, type SpanSink } from '../sinks/span-sink.js';
 import { PayloadValidationError, type SpanType } from './span-types.js';
 import { NOOP_SPAN, Span } from './span.js';
 import { resolveTracerOptions, type TracerOptions } from './tracer-options.js';

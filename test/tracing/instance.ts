@@ -1,6 +1,6 @@
 import t from 'tap';
-import { InstanceTerminatedError, NOOP_INSTANCE } from '../src/instance.js';
-import { memoryTracer } from './fixtures/tracer.js';
+import { InstanceTerminatedError, NOOP_INSTANCE } from '../../src/tracing/instance.js';
+import { memoryTracer } from '../fixtures/tracer.js';
 
 t.test('InstanceTerminatedError is an AbortError with a stable code and what to do', async (t) => {
   const error = new InstanceTerminatedError('inst-1', 'budget');

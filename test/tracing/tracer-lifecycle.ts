@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-const CHILD = fileURLToPath(new URL('./fixtures/tracer-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('../fixtures/tracer-child.ts', import.meta.url));
 
 /** Runs the child in `mode` (with tap's loaders), sending SIGTERM once it says `ready`. */
 async function runChild(mode: string): Promise<{ lines: string[]; code: number | null; signal: NodeJS.Signals | null }> {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { setImmediate as immediate } from 'node:timers/promises';
-import { describeError, isAbortError } from '../src/result.js';
-import { memoryTracer } from './fixtures/tracer.js';
+import { describeError, isAbortError } from '../../src/tracing/settle.js';
+import { memoryTracer } from '../fixtures/tracer.js';
 
 /** A promise subclass with an extra member, like an API client's `APIPromise`. */
 class ApiPromise<T> extends Promise<T> {

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { InMemorySink } from '../src/sinks/memory-sink.js';
-import { defineSpanType } from '../src/span-types.js';
-import { resolveTracerOptions } from '../src/tracer-options.js';
-import { recordingLogger } from './fixtures/tracer.js';
+import { InMemorySink } from '../../src/sinks/memory-sink.js';
+import { defineSpanType } from '../../src/tracing/span-types.js';
+import { resolveTracerOptions } from '../../src/tracing/tracer-options.js';
+import { recordingLogger } from '../fixtures/tracer.js';
 
 const NO_ENV = {};
 

@@ -1,10 +1,10 @@
 import t from 'tap';
 import { EventEmitter, once } from 'node:events';
 import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
-import { bindEmitterToContext, bindToContext, contextStorage, currentFrame } from '../src/context.js';
-import { currentInstance, currentSpan } from '../src/global.js';
-import type { Tracer } from '../src/tracer.js';
-import { memoryTracer, shape, sorted, type Shape } from './fixtures/tracer.js';
+import { bindEmitterToContext, bindToContext, contextStorage, currentFrame } from '../../src/tracing/context.js';
+import { currentInstance, currentSpan } from '../../src/tracing/global.js';
+import type { Tracer } from '../../src/tracing/tracer.js';
+import { memoryTracer, shape, sorted, type Shape } from '../fixtures/tracer.js';
 
 const leaf = (name: string): Shape => ({ name, children: [] });
 const node = (name: string, ...children: Shape[]): Shape => ({ name, children });

@@ -1,13 +1,13 @@
 import t from 'tap';
 import { z } from 'zod';
-import { isPrefactorId, partitionOf, generateId } from '../src/ids.js';
-import { InstanceTerminatedError } from '../src/instance.js';
-import type { SpanSink } from '../src/sink.js';
-import { InMemorySink } from '../src/sinks/memory-sink.js';
-import { PayloadValidationError, defineSpanType } from '../src/span-types.js';
-import { Tracer } from '../src/tracer.js';
-import { memoryTracer, recordingLogger, shape } from './fixtures/tracer.js';
-import { withServer } from './fixtures/server.js';
+import { isPrefactorId, partitionOf, generateId } from '../../src/util/ids.js';
+import { InstanceTerminatedError } from '../../src/tracing/instance.js';
+import type { SpanSink } from '../../src/sinks/span-sink.js';
+import { InMemorySink } from '../../src/sinks/memory-sink.js';
+import { PayloadValidationError, defineSpanType } from '../../src/tracing/span-types.js';
+import { Tracer } from '../../src/tracing/tracer.js';
+import { memoryTracer, recordingLogger, shape } from '../fixtures/tracer.js';
+import { withServer } from '../fixtures/server.js';
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const llm = defineSpanType({

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { generateId, isPrefactorId, partitionOf, randomPartition } from './ids.js';
+import { generateId, isPrefactorId, partitionOf, randomPartition } from '../util/ids.js';
 import { Instance, finishInstance, isInstanceFinished, instanceSpanClosed, instanceSpanOpened, terminateInstance } from './instance.js';
-import { safeLog, type Logger } from './logger.js';
-import type { AgentSchemaVersionForRegister, FinishStatus } from './models/index.js';
+import { safeLog, type Logger } from '../util/logger.js';
+import type { AgentSchemaVersionForRegister, FinishStatus } from '../models/index.js';
 import { UNSERIALIZABLE_JSON, serializePayload } from './serialize.js';
-import type { SpanSink } from './sink.js';
+import type { SpanSink } from '../sinks/span-sink.js';
 import { PayloadValidationError, describeIssues, type SpanType } from './span-types.js';
 import { Span, isoTime, type SpanOwner } from './span.js';
 import type { ResolvedTracerOptions } from './tracer-options.js';

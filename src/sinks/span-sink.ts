@@ -1,4 +1,4 @@
-import type { AgentSchemaVersionForRegister, AgentVersionForRegister, FinishStatus } from './models/index.js';
+import type { AgentSchemaVersionForRegister, AgentVersionForRegister, FinishStatus } from '../models/index.js';
 
 /**
  * The seam between the tracer and whatever receives its events (OpenTelemetry's span processor /

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { assertOptionsObject, check, describeValue, invalidOption, PrefactorConfigError, rejectUnknownKeys } from '../src/options.js';
+import { assertOptionsObject, check, describeValue, invalidOption, PrefactorConfigError, rejectUnknownKeys } from '../../src/util/option-checks.js';
 
 t.test('describeValue() shows JSON and the type, cut to 60 characters', async (t) => {
   t.equal(describeValue(0), '`0` (number)');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { generateId, isPrefactorId, partitionOf, randomPartition } from '../src/ids.js';
+import { generateId, isPrefactorId, partitionOf, randomPartition } from '../../src/util/ids.js';
 
 t.test('generateId() makes 32-character ids that sort by time', async (t) => {
   const first = generateId(5, 1_000);

@@ -1,9 +1,9 @@
-import { DELIVERY_DEFAULTS, DELIVERY_OPTION_KEYS, type DeliveryOptions } from './delivery/index.js';
-import { HTTP_CLIENT_CONFIG_KEYS, type HttpClientConfig } from './http/config.js';
-import { resolveLogger, type Logger } from './logger.js';
-import type { AgentVersionForRegister } from './models/index.js';
-import { PrefactorConfigError, assertOptionsObject, check, invalidOption, rejectUnknownKeys } from './options.js';
-import type { SpanSink } from './sink.js';
+import { DELIVERY_DEFAULTS, DELIVERY_OPTION_KEYS, type DeliveryOptions } from '../delivery/index.js';
+import { HTTP_CLIENT_CONFIG_KEYS, type HttpClientConfig } from '../http/config.js';
+import { resolveLogger, type Logger } from '../util/logger.js';
+import type { AgentVersionForRegister } from '../models/index.js';
+import { PrefactorConfigError, assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../util/option-checks.js';
+import type { SpanSink } from '../sinks/span-sink.js';
 import type { SpanType } from './span-types.js';
 
 /** Tuning of the HTTP client the tracer creates (see `PrefactorHttpClient`). */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DataRisk, type SpanTypeSchemaForCreate } from './models/index.js';
-import { assertOptionsObject, check, invalidOption, rejectUnknownKeys } from './options.js';
+import { DataRisk, type SpanTypeSchemaForCreate } from '../models/index.js';
+import { assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../util/option-checks.js';
 
 /** What `defineSpanType` takes. */
 export interface SpanTypeDefinition<Params extends z.ZodType | undefined, Result extends z.ZodType | undefined> {

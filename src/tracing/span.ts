@@ -1,5 +1,5 @@
-import type { FinishStatus } from './models/index.js';
-import { OUTCOME_OK, OUTCOME_CANCELLED, describeError, isAbortError, settle, type Outcome, type Settleable } from './result.js';
+import type { FinishStatus } from '../models/index.js';
+import { OUTCOME_OK, OUTCOME_CANCELLED, describeError, isAbortError, settle, type Outcome, type Settleable } from './settle.js';
 import type { SpanType } from './span-types.js';
 
 /** What a span reports its end to (the tracer's recorder). */

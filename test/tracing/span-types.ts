@@ -1,6 +1,6 @@
 import t from 'tap';
 import { z } from 'zod';
-import { PayloadValidationError, defineSpanType, describeIssues } from '../src/span-types.js';
+import { PayloadValidationError, defineSpanType, describeIssues } from '../../src/tracing/span-types.js';
 
 t.test('defineSpanType() keeps the definition and builds its span_type_schemas entry once', async (t) => {
   const dataRisk = { action_profile: { external_communication: 'allowed' as const } };

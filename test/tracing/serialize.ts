@@ -1,5 +1,5 @@
 import t from 'tap';
-import { UNSERIALIZABLE_JSON, isPlainObject, serializePayload } from '../src/serialize.js';
+import { UNSERIALIZABLE_JSON, isPlainObject, serializePayload } from '../../src/tracing/serialize.js';
 
 const parse = (value: unknown): unknown => JSON.parse(serializePayload(value));
 

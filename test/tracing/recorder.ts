@@ -1,8 +1,8 @@
 import t from 'tap';
-import { Recorder } from '../src/recorder.js';
-import { InMemorySink } from '../src/sinks/memory-sink.js';
-import { resolveTracerOptions } from '../src/tracer-options.js';
-import { recordingLogger } from './fixtures/tracer.js';
+import { Recorder } from '../../src/tracing/recorder.js';
+import { InMemorySink } from '../../src/sinks/memory-sink.js';
+import { resolveTracerOptions } from '../../src/tracing/tracer-options.js';
+import { recordingLogger } from '../fixtures/tracer.js';
 
 t.test('Recorder counts instances and spans and turns them into sink events', async (t) => {
   const sink = new InMemorySink();

@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { createStderrLogger, resolveLogger, safeLog, silentLogger, type Logger } from '../src/logger.js';
+import { createStderrLogger, resolveLogger, safeLog, silentLogger, type Logger } from '../../src/util/logger.js';
 
 /** Captures what a stderr logger writes, without writing it. */
 function captureStderr(t: Test): string[] {

@@ -1,5 +1,5 @@
-import type { FinishStatus } from './models/index.js';
-import { OUTCOME_OK, isAbortError, settle, type Outcome, type Settleable } from './result.js';
+import type { FinishStatus } from '../models/index.js';
+import { OUTCOME_OK, isAbortError, settle, type Outcome, type Settleable } from './settle.js';
 
 /** What an instance reports its finish to (the tracer's recorder). */
 export interface InstanceOwner {

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { NOOP_SPAN, isoTime, type Span } from '../src/span.js';
-import { memoryTracer } from './fixtures/tracer.js';
+import { NOOP_SPAN, isoTime, type Span } from '../../src/tracing/span.js';
+import { memoryTracer } from '../fixtures/tracer.js';
 
 t.test('span handle: id, instanceId, parentId and name', async (t) => {
   const { tracer, sink } = memoryTracer(t);
