@@ -174,8 +174,9 @@ t.test('a drop storm costs the user O(1) per dropped span, with the dropped-id m
   for (const event of storm) sink.spanStarted(event);
   const cpu = process.cpuUsage(before);
   const perSpanUs = (cpu.user + cpu.system) / storm.length;
-  // Evicting through Set#values().next() cost ~13 us per dropped span.
-  t.ok(perSpanUs < 2, `${perSpanUs.toFixed(2)} us of CPU per dropped span`);
+  // Evicting through Set#values().next() cost ~13 us per dropped span; O(1) eviction costs ~1 us.
+  // The bound leaves room for a loaded machine (CI shares its cores) and still catches the O(n) one.
+  t.ok(perSpanUs < 6, `${perSpanUs.toFixed(2)} us of CPU per dropped span`);
   t.equal(sink.stats().dropped.queue_overflow, 40_000, 'every create');
   t.same(accounted(sink.stats()).left, accounted(sink.stats()).right);
 });
