@@ -34,3 +34,10 @@ export {
 } from './http/errors.js';
 export type { CreateAgentSpanParams } from './api/agent-spans.js';
 export * from './models/index.js';
+// Propagation across processes (issue 16), sampling.
+export { propagationHeaders, continueFrom } from './tracing/global.js';
+export type { PropagationSource, HeadersLike } from './tracing/propagation.js';
+export { tracedFetch, wrapFetch, withPropagationHeaders } from './propagation/fetch.js';
+export { continueRequests } from './propagation/http.js';
+export type { Sampler, SamplingInfo } from './tracing/sampling.js';
+export type { SamplingOptions } from './tracing/sampling-options.js';

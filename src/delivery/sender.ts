@@ -2,14 +2,14 @@ import type { PrefactorHttpClient } from '../http/client.js';
 import { isTransientError, PrefactorApiError, PrefactorResponseContractError } from '../http/errors.js';
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
-import { BULK_TYPES, DROPPED, IN_FLIGHT, singleRequest } from './operations.js';
+import { BULK_TYPES, CREATE, DROPPED, IN_FLIGHT, singleRequest } from './operations.js';
 import type { Operation } from './operations.js';
 import type { Outbox } from './outbox.js';
 import { errorText } from './stats.js';
 import type { DeliveryCounters } from './stats.js';
-import { itemVerdict, requestVerdict } from './verdicts.js';
+import { isMissingReference, itemVerdict, requestVerdict } from './verdicts.js';
 
-type Outcome = { status?: unknown; code?: unknown; message?: unknown; control?: { terminate?: unknown; reason?: unknown } | null };
+type Outcome = { status?: unknown; code?: unknown; message?: unknown; errors?: unknown; control?: { terminate?: unknown; reason?: unknown } | null };
 
 /** What the sender may change in the worker that drives it. */
 export interface SendControl {
@@ -23,6 +23,8 @@ export interface SendControl {
   pauseFor(delayMs: number, asked: boolean): void;
   /** A request got an answer: reset the backoff. */
   succeeded(): void;
+  /** Remote create `op` found no instance or parent (yet): try it again later, for a while. */
+  deferRemote(op: Operation): void;
 }
 
 /**
@@ -110,7 +112,7 @@ export class Sender {
       const output = (outputs as Record<string, Outcome | undefined>)[op.key];
       if (output === undefined) this.#outbox.requeue(op);
       else if (output.status === 'success') this.#confirm(op, output);
-      else transient = this.#rejected(op, output.code, output.message) || transient;
+      else transient = this.#rejected(op, output.code, output.message, output.errors) || transient;
     }
     if (transient) this.#control.backOff(undefined, 'a bulk item failed transiently');
   }
@@ -124,7 +126,7 @@ export class Sender {
     } catch (error) {
       if (op.state !== IN_FLIGHT) return;
       if (error instanceof PrefactorApiError && !isTransientError(error)) {
-        if (this.#rejected(op, error.code, error.message)) this.#control.backOff(undefined, error.message);
+        if (this.#rejected(op, error.code, error.message, error.errors)) this.#control.backOff(undefined, error.message);
       } else this.#requestFailed([op], error, false);
       return;
     }
@@ -152,7 +154,11 @@ export class Sender {
   }
 
   /** An operation the API refused. Returns whether it was re-queued as transient. */
-  #rejected(op: Operation, code: unknown, message: unknown): boolean {
+  #rejected(op: Operation, code: unknown, message: unknown, errors: unknown): boolean {
+    if (op.remote && op.kind === CREATE && isMissingReference(code, errors)) {
+      this.#control.deferRemote(op);
+      return false;
+    }
     const verdict = itemVerdict(op.kind, code);
     if (verdict === 'delivered') this.#outbox.confirm(op);
     else if (verdict === 'rejected') {

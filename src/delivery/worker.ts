@@ -13,6 +13,10 @@ import { Sender } from './sender.js';
 import type { SendControl } from './sender.js';
 import { redeliveryDelayMs } from './verdicts.js';
 
+/** First and longest pause before a remote create whose parent is not there yet is sent again, in ms. */
+const REMOTE_RETRY_FIRST_MS = 250;
+const REMOTE_RETRY_MAX_MS = 5000;
+
 /**
  * Drives the outbox: a p-queue of at most `concurrency` tasks, each of which takes the eligible
  * operations at the front of the outbox (a bulk batch, or one operation sent on its own) and hands
@@ -38,6 +42,9 @@ export class Worker implements SendControl {
   #lingerTimer: NodeJS.Timeout | undefined;
   #pauseTimer: NodeJS.Timeout | undefined;
   #pausedUntil = 0;
+  /** Wakes the worker when the earliest deferred remote create may leave (`#wakeTime`). */
+  #wakeTimer: NodeJS.Timeout | undefined;
+  #wakeTime = 0;
   /** The pause is the API's (`Retry-After`), which a flush must respect; a redelivery backoff it may cut. */
   #pauseAsked = false;
   #failures = 0;
@@ -96,7 +103,7 @@ export class Worker implements SendControl {
    */
   set keepAlive(keep: boolean) {
     this.#keepAlive = keep;
-    for (const timer of [this.#lingerTimer, this.#pauseTimer]) {
+    for (const timer of [this.#lingerTimer, this.#pauseTimer, this.#wakeTimer]) {
       if (keep) timer?.ref();
       else timer?.unref();
     }
@@ -179,8 +186,13 @@ export class Worker implements SendControl {
     let items = '';
     // Every in-flight operation sits in front of the oldest queued one at worst: scan past them all.
     let budget = this.batchLimit * (this.#options.concurrency + 2);
+    const now = Date.now();
     for (let op = outbox.head; op !== undefined && budget > 0; op = op.next, budget--) {
       if (op.state !== QUEUED) continue;
+      if (op.notBefore > now) {
+        this.#wakeAt(op.notBefore);
+        continue;
+      }
       if (this.single[op.kind] || op.isolate) {
         if (batch.length > 0 || !outbox.eligible(op, stamp, false)) continue;
         outbox.take(op, stamp);
@@ -203,6 +215,26 @@ export class Worker implements SendControl {
 
   succeeded(): void {
     this.#failures = 0;
+  }
+
+  deferRemote(op: Operation): void {
+    const delayMs = redeliveryDelayMs(op.attempts, REMOTE_RETRY_FIRST_MS, REMOTE_RETRY_MAX_MS);
+    safeLog(this.#logger, 'debug', `The API does not know the instance or parent of remote span ${op.id} yet: trying again in ${Math.round(delayMs)} ms`);
+    this.#outbox.deferRemote(op, Date.now(), delayMs, this.#options.remoteParentWaitMs);
+    if (op.state === QUEUED) this.#wakeAt(op.notBefore);
+  }
+
+  /** Runs the worker at `at` (ms since the epoch), unless it is already woken earlier. */
+  #wakeAt(at: number): void {
+    if (this.#stopped || (this.#wakeTimer !== undefined && this.#wakeTime <= at)) return;
+    clearTimeout(this.#wakeTimer);
+    this.#wakeTime = at;
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTimer = undefined;
+      this.#due = true;
+      this.#pump();
+    }, Math.max(0, at - Date.now()));
+    this.#hold(this.#wakeTimer);
   }
 
   /** Pauses the whole worker: `Retry-After` when the API gave one, else capped exponential backoff. */
@@ -245,5 +277,6 @@ export class Worker implements SendControl {
     this.sender.abortAll();
     clearTimeout(this.#lingerTimer);
     clearTimeout(this.#pauseTimer);
+    clearTimeout(this.#wakeTimer);
   }
 }

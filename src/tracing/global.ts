@@ -4,6 +4,7 @@ import type { SpanType } from './span-types.js';
 import { NOOP_SPAN, type Span } from './span.js';
 import { Tracer } from './tracer.js';
 import type { TracerOptions } from './tracer-options.js';
+import type { PropagationSource } from './propagation.js';
 
 // On globalThis, like the context: two copies of the package share the global tracer.
 const TRACER_KEY = Symbol.for('prefactor-trace.tracer');
@@ -94,4 +95,21 @@ export function currentSpan(): Span | undefined {
 /** The agent instance of the current context (any tracer's), or `undefined`. Never throws. */
 export function currentInstance(): Instance | undefined {
   return currentFrame()?.instance as Instance | undefined;
+}
+
+/**
+ * `tracer.propagationHeaders()` of the tracer of the current context, else the global one: the
+ * headers that carry the current span to another process. `{}` with no tracer or outside any span.
+ */
+export function propagationHeaders(): Record<string, string> {
+  return activeTracer()?.propagationHeaders() ?? {};
+}
+
+/**
+ * `tracer.continueFrom(headers, fn)` on the global tracer (`init()`): runs `fn` under the remote
+ * span that `headers` carry. With no tracer, runs `fn` as it is.
+ */
+export function continueFrom<T>(headers: PropagationSource, fn: () => T): T {
+  const tracer = holder[TRACER_KEY];
+  return tracer === undefined ? fn() : tracer.continueFrom(headers, fn);
 }

@@ -5,12 +5,13 @@ import type { AgentVersionForRegister } from '../models/index.js';
 import { PrefactorConfigError, assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../util/option-checks.js';
 import type { SpanSink } from '../sinks/span-sink.js';
 import type { SpanType } from './span-types.js';
+import { SAMPLING_OPTION_KEYS, resolveSamplingOptions, type ResolvedSamplingOptions, type SamplingOptions } from './sampling-options.js';
 
 /** Tuning of the HTTP client the tracer creates (see `PrefactorHttpClient`). */
 export type TracerHttpOptions = Omit<HttpClientConfig, 'apiUrl' | 'apiToken'>;
 
 /** Options of `new Tracer(options)` and `init(options)`. Every one is optional. */
-export interface TracerOptions extends DeliveryOptions {
+export interface TracerOptions extends DeliveryOptions, SamplingOptions {
   /**
    * Base URL of the Prefactor API, e.g. `https://api.prefactor.ai`.
    * @default process.env.PREFACTOR_API_URL
@@ -106,6 +107,8 @@ export interface ResolvedTracerOptions {
   /** The delivery options given (the delivery engine validates them and fills its defaults). */
   readonly delivery: DeliveryOptions;
   readonly shutdownTimeoutMs: number;
+  /** `sampleRate`, `sampler`, `sampleErrors`. */
+  readonly sampling: ResolvedSamplingOptions;
 }
 
 const OWN_KEYS = [
@@ -123,7 +126,7 @@ const OWN_KEYS = [
   'handleSignals',
   'http',
 ] as const;
-const TRACER_OPTION_KEYS: readonly string[] = [...OWN_KEYS, ...DELIVERY_OPTION_KEYS];
+const TRACER_OPTION_KEYS: readonly string[] = [...OWN_KEYS, ...DELIVERY_OPTION_KEYS, ...SAMPLING_OPTION_KEYS];
 const HTTP_KEYS: readonly string[] = HTTP_CLIENT_CONFIG_KEYS.filter((key) => key !== 'apiUrl' && key !== 'apiToken');
 const SINK_METHODS = ['registerInstance', 'startInstance', 'finishInstance', 'spanStarted', 'spanEnded', 'flush', 'shutdown'] as const;
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
@@ -165,6 +168,7 @@ export function resolveTracerOptions(options: TracerOptions = {}, env: Env = pro
       options.shutdownTimeoutMs === undefined
         ? DELIVERY_DEFAULTS.shutdownTimeoutMs
         : check.nonNegativeNumber('shutdownTimeoutMs', options.shutdownTimeoutMs),
+    sampling: resolveSamplingOptions(options),
   };
   if (enabled && sink === undefined) {
     resolved.apiUrl = check.httpUrl('apiUrl', required('apiUrl', 'PREFACTOR_API_URL', apiUrl));
