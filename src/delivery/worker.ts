@@ -15,7 +15,7 @@ import { redeliveryDelayMs } from './verdicts.js';
 
 /** First and longest pause before a remote create whose parent is not there yet is sent again, in ms. */
 const REMOTE_RETRY_FIRST_MS = 250;
-const REMOTE_RETRY_MAX_MS = 5000;
+const REMOTE_RETRY_MAX_MS = 2000;
 
 /**
  * Drives the outbox: a p-queue of at most `concurrency` tasks, each of which takes the eligible
