@@ -54,6 +54,7 @@ t.test('readContext() says why headers are ignored, and never throws', async (t)
     [null, 'absent'],
     ['text', 'absent'],
     [{}, 'absent'],
+    [new Headers(), 'absent'],
     [{ traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01` }, 'foreign'],
     [{ traceparent: 'garbage' }, 'malformed'],
     [{ 'prefactor-context': 'v2;whatever' }, 'foreign'],
