@@ -41,3 +41,6 @@ export { tracedFetch, wrapFetch, withPropagationHeaders } from './propagation/fe
 export { continueRequests } from './propagation/http.js';
 export type { Sampler, SamplingInfo } from './tracing/sampling.js';
 export type { SamplingOptions } from './tracing/sampling-options.js';
+export { DEFAULT_REDACT_KEYS } from './tracing/redaction.js';
+export type { RedactPayload, RedactContext } from './tracing/redaction.js';
+export type { RedactionOptions } from './tracing/redaction-options.js';

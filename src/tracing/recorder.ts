@@ -9,6 +9,7 @@ import { PayloadValidationError, describeIssues, type SpanType } from './span-ty
 import { Span, isoTime, type SpanOwner } from './span.js';
 import type { ResolvedTracerOptions } from './tracer-options.js';
 import { InstanceHold, SAMPLED_OUT, inSampleRate } from './sampling.js';
+import { Redactor } from './redactor.js';
 import type { IgnoredReason, RemoteContext } from './propagation.js';
 
 const REMOTE: InstanceMode = { recordsNothing: false, remote: true, sink: undefined };
@@ -46,6 +47,8 @@ export interface TracerCounters {
   readonly remoteContextsContinued: number;
   /** `continueFrom` calls whose headers were malformed, oversized or foreign: traced on their own. */
   readonly remoteContextsIgnored: number;
+  /** Payloads sent as `{"redacted":"redaction_failed"}`: the `redactPayload` hook threw or returned something unserialisable. */
+  readonly redactionFailures: number;
 }
 
 /**
@@ -89,6 +92,7 @@ export class Recorder implements SpanOwner {
     },
   };
   readonly #ignoredReasons = new Set<IgnoredReason>();
+  readonly #redactor: Redactor;
   #defaultInstance: Instance | undefined;
   #schemaVersion: AgentSchemaVersionForRegister | undefined;
 
@@ -97,6 +101,7 @@ export class Recorder implements SpanOwner {
     this.sink = sink;
     this.logger = options.logger;
     this.#validate = options.validatePayloads === 'off' ? VALIDATE_OFF : options.validatePayloads === 'warn' ? VALIDATE_WARN : VALIDATE_THROW;
+    this.#redactor = new Redactor(options.redaction.redact, options.redaction.redactPayload, options.logger);
     this.#partition = isPrefactorId(options.agentId) ? partitionOf(options.agentId) : randomPartition();
     this.#call('setTerminateHandler', () => sink.setTerminateHandler?.((instanceId, reason) => this.terminate(instanceId, reason)));
   }
@@ -193,8 +198,9 @@ export class Recorder implements SpanOwner {
       safeLog(this.logger, 'warn', 'A span started after its agent instance finished; it runs untraced', { spanType: name, instanceId: instance.id });
       return undefined;
     }
-    const payloadJson = serializePayload(payload);
+    let payloadJson = serializePayload(payload);
     if (payloadJson === UNSERIALIZABLE_JSON) this.#unserializable(name);
+    else payloadJson = this.#redactor.apply(payloadJson, type, name, 'payload');
     const now = Date.now();
     const id = generateId(this.#partition, now);
     const instanceId = instance.id;
@@ -220,6 +226,7 @@ export class Recorder implements SpanOwner {
         if (!isError && this.#validate !== VALIDATE_OFF && type?.result !== undefined) result = this.#parseResult(type, result);
         resultJson = serializePayload(result);
         if (resultJson === UNSERIALIZABLE_JSON) this.#unserializable(span.name);
+        else resultJson = this.#redactor.apply(resultJson, type, span.name, 'result');
       }
       this.spansEnded++;
       const mode = (instance as Instance).mode;
@@ -268,6 +275,7 @@ export class Recorder implements SpanOwner {
       instancesHoldOverflowed: this.instancesHoldOverflowed,
       remoteContextsContinued: this.remoteContextsContinued,
       remoteContextsIgnored: this.remoteContextsIgnored,
+      redactionFailures: this.#redactor.failures,
     };
   }
 

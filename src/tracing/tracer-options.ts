@@ -5,13 +5,14 @@ import type { AgentVersionForRegister } from '../models/index.js';
 import { PrefactorConfigError, assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../util/option-checks.js';
 import type { SpanSink } from '../sinks/span-sink.js';
 import type { SpanType } from './span-types.js';
+import { REDACTION_OPTION_KEYS, resolveRedactionOptions, type RedactionOptions, type ResolvedRedactionOptions } from './redaction-options.js';
 import { SAMPLING_OPTION_KEYS, resolveSamplingOptions, type ResolvedSamplingOptions, type SamplingOptions } from './sampling-options.js';
 
 /** Tuning of the HTTP client the tracer creates (see `PrefactorHttpClient`). */
 export type TracerHttpOptions = Omit<HttpClientConfig, 'apiUrl' | 'apiToken'>;
 
 /** Options of `new Tracer(options)` and `init(options)`. Every one is optional. */
-export interface TracerOptions extends DeliveryOptions, SamplingOptions {
+export interface TracerOptions extends DeliveryOptions, SamplingOptions, RedactionOptions {
   /**
    * Base URL of the Prefactor API, e.g. `https://api.prefactor.ai`.
    * @default process.env.PREFACTOR_API_URL
@@ -109,6 +110,8 @@ export interface ResolvedTracerOptions {
   readonly shutdownTimeoutMs: number;
   /** `sampleRate`, `sampler`, `sampleErrors`. */
   readonly sampling: ResolvedSamplingOptions;
+  /** `redact`, `redactPayload`. */
+  readonly redaction: ResolvedRedactionOptions;
 }
 
 const OWN_KEYS = [
@@ -126,7 +129,7 @@ const OWN_KEYS = [
   'handleSignals',
   'http',
 ] as const;
-const TRACER_OPTION_KEYS: readonly string[] = [...OWN_KEYS, ...DELIVERY_OPTION_KEYS, ...SAMPLING_OPTION_KEYS];
+const TRACER_OPTION_KEYS: readonly string[] = [...OWN_KEYS, ...DELIVERY_OPTION_KEYS, ...SAMPLING_OPTION_KEYS, ...REDACTION_OPTION_KEYS];
 const HTTP_KEYS: readonly string[] = HTTP_CLIENT_CONFIG_KEYS.filter((key) => key !== 'apiUrl' && key !== 'apiToken');
 const SINK_METHODS = ['registerInstance', 'startInstance', 'finishInstance', 'spanStarted', 'spanEnded', 'flush', 'shutdown'] as const;
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
@@ -169,6 +172,7 @@ export function resolveTracerOptions(options: TracerOptions = {}, env: Env = pro
         ? DELIVERY_DEFAULTS.shutdownTimeoutMs
         : check.nonNegativeNumber('shutdownTimeoutMs', options.shutdownTimeoutMs),
     sampling: resolveSamplingOptions(options),
+    redaction: resolveRedactionOptions(options),
   };
   if (enabled && sink === undefined) {
     resolved.apiUrl = check.httpUrl('apiUrl', required('apiUrl', 'PREFACTOR_API_URL', apiUrl));

@@ -323,6 +323,7 @@ const ZERO_COUNTERS: TracerCounters = {
   instancesHoldOverflowed: 0,
   remoteContextsContinued: 0,
   remoteContextsIgnored: 0,
+  redactionFailures: 0,
 };
 
 function checkInstanceOptions(options: InstanceOptions): void {
