@@ -18,8 +18,8 @@ export { InMemorySink } from './sinks/memory-sink.js';
 export type { RecordedInstance, RecordedSpan, SpanNode } from './sinks/memory-sink.js';
 export type { SpanSink, DeliveryStats, DropReason, InstanceRegistration, SpanStartEvent, SpanEndEvent } from './sinks/span-sink.js';
 // HTTP client (src/http, src/endpoints) and wire models.
-export { PrefactorHttpClient } from './http/client.js';
-export type { CallOptions, RequestOptions, RetryInfo } from './http/client.js';
+export { PrefactorHttpClient } from './api/client.js';
+export type { CallOptions, RequestOptions, RetryInfo } from './http/transport.js';
 export type { HttpClientConfig } from './http/config.js';
 export {
   PrefactorHttpError,
