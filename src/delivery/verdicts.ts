@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '../errors.js';
 import {
   isTransientError,
   PrefactorApiError,
@@ -50,7 +51,7 @@ export function isMissingReference(code: unknown, errors: unknown): boolean {
 }
 
 /** Client-side failures that are final: the caller aborted, the client was closed, or the request was refused before sending. */
-const FINAL_CLIENT_CODES = new Set(['ABORTED', 'CLIENT_CLOSED', 'invalid_request']);
+const FINAL_CLIENT_CODES = new Set<string>([ERROR_CODES.aborted, ERROR_CODES.clientClosed, ERROR_CODES.invalidRequest]);
 
 /**
  * Whether `error` failed on this side without an answer from the server (a network error of any
