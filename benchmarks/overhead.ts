@@ -91,7 +91,7 @@ async function tracedSync(tracer: Tracer, start: number, roots: number): Promise
   return sum;
 }
 
-type Sink = 'server' | 'noop' | 'memory' | 'disabled' | 'sampled-out';
+type Sink = 'server' | 'noop' | 'memory' | 'disabled' | 'sampled-out' | 'noop-no-redact';
 
 interface Variant {
   readonly name: string;
@@ -110,6 +110,7 @@ const VARIANTS: readonly Variant[] = [
   { name: 'sync, span type', sink: 'noop', sync: true, run: tracedSync },
   { name: 'sync, span type', sink: 'disabled', sync: true, run: tracedSync },
   { name: 'sync, span type', sink: 'sampled-out', sync: true, run: tracedSync },
+  { name: 'sync, span type', sink: 'noop-no-redact', sync: true, run: tracedSync },
   { name: 'async, span type', sink: 'sampled-out', sync: false, run: (t, s, n) => tracedAsyncTree(t, s, n, YIELD_EVERY) },
 ];
 
@@ -119,6 +120,7 @@ const SINK_LABEL: Record<Sink, string> = {
   memory: 'InMemorySink',
   disabled: 'tracer disabled (no config)',
   'sampled-out': 'instance sampled out (sampleRate 0)',
+  'noop-no-redact': 'no-op sink, redact: false',
 };
 
 function makeTracer(sink: Sink, server: ServerProcess | undefined): Tracer {
@@ -132,6 +134,8 @@ function makeTracer(sink: Sink, server: ServerProcess | undefined): Tracer {
       return benchTracer('http://127.0.0.1:9', 'unused', { sink: new InMemorySink() });
     case 'disabled':
       return new Tracer({ logger: false });
+    case 'noop-no-redact':
+      return benchTracer('http://127.0.0.1:9', 'unused', { sink: new NoopSink(), redact: false });
     case 'sampled-out':
       return benchTracer('http://127.0.0.1:9', 'unused', { sink: new NoopSink(), sampleRate: 0 });
   }

@@ -200,7 +200,7 @@ export class Recorder implements SpanOwner {
     }
     let payloadJson = serializePayload(payload);
     if (payloadJson === UNSERIALIZABLE_JSON) this.#unserializable(name);
-    else payloadJson = this.#redactor.apply(payloadJson, type, name, 'payload');
+    else payloadJson = this.#redactor.apply(payloadJson, payload, type, name, 'payload');
     const now = Date.now();
     const id = generateId(this.#partition, now);
     const instanceId = instance.id;
@@ -226,7 +226,7 @@ export class Recorder implements SpanOwner {
         if (!isError && this.#validate !== VALIDATE_OFF && type?.result !== undefined) result = this.#parseResult(type, result);
         resultJson = serializePayload(result);
         if (resultJson === UNSERIALIZABLE_JSON) this.#unserializable(span.name);
-        else resultJson = this.#redactor.apply(resultJson, type, span.name, 'result');
+        else resultJson = this.#redactor.apply(resultJson, result, type, span.name, 'result');
       }
       this.spansEnded++;
       const mode = (instance as Instance).mode;

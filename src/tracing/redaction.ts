@@ -38,13 +38,15 @@ export interface RedactRules {
   readonly keys: readonly string[];
   /** Paths as normalised segments (`*` any). */
   readonly paths: readonly (readonly string[])[];
-  /** Matches the JSON text of a key that may need masking; `undefined`: always check (a path ends in `*`). */
-  readonly filter: RegExp | undefined;
+  /**
+   * The normalised names a masked key may end with (entries, and the last segment of paths), for the
+   * scan of the JSON text; `undefined`: always walk (a path ends in `*`).
+   */
+  readonly filter: readonly string[] | undefined;
 }
 
 /** A key as rules compare it: lower case, without `-` and `_`. */
 export const normalise = (key: string): string => key.toLowerCase().replace(/[-_]/g, '');
-const escape = (char: string): string => char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /** Compiles `entries` (keys and dotted paths). `undefined` when there is nothing to mask. */
 export function compileRules(entries: readonly string[]): RedactRules | undefined {
@@ -64,15 +66,110 @@ export function compileRules(entries: readonly string[]): RedactRules | undefine
     }
   }
   if (keys.length === 0 && paths.length === 0) return undefined;
-  // Each name as it may be written in a key: any case, `-` or `_` anywhere, then the key's closing quote.
-  const alternatives = [...last].map((name) => [...name].map(escape).join('[-_]*'));
-  const filter = unfiltered ? undefined : new RegExp(`(?:${alternatives.join('|')})[-_]*"\\s*:`, 'i');
-  return { keys, paths, filter };
+  return { keys, paths, filter: unfiltered ? undefined : [...last] };
 }
 
-/** Whether `json` may hold a key that `rules` mask (cheap; false positives are fine). */
+const QUOTE = 34;
+const BACKSLASH = 92;
+const DASH = 45;
+const UNDERSCORE = 95;
+
+/**
+ * Whether `json` (text from `JSON.stringify`: every key is followed by `":` with no space) may hold a
+ * key that `rules` mask. Looks only at the keys' ends, without allocating: cheap on the hot path.
+ * False positives (a `":` inside a string value) only cost a walk.
+ */
 export function mayMatch(rules: RedactRules, json: string): boolean {
-  return rules.filter === undefined || rules.filter.test(json);
+  const names = rules.filter;
+  if (names === undefined) return true;
+  for (let at = json.indexOf('":'); at !== -1; at = json.indexOf('":', at + 2)) {
+    // An escaped quote (`\"`) may end a key or sit in a value: let the walk decide.
+    if (json.charCodeAt(at - 1) === BACKSLASH) return true;
+    for (const name of names) if (keyEndsWith(json, at, name)) return true;
+  }
+  return false;
+}
+
+/** How deep `keysMayMatch` looks before it leaves the question to the text scan. */
+const KEY_SCAN_DEPTH = 8;
+const OBJECT_PROTOTYPE = Object.prototype;
+
+/**
+ * Whether the snapshot of `value` may hold a key that `rules` mask, from the value itself: `false`
+ * when it is plain data (objects, arrays, primitives) none of whose keys can match. Costs one pass
+ * over the keys, whatever the length of the strings in it; anything else (a class instance, a
+ * `toJSON`, a Map, deeper than 8 levels, a getter that throws) answers `true`, and the text decides.
+ */
+export function keysMayMatch(rules: RedactRules, value: unknown): boolean {
+  const names = rules.filter;
+  if (names === undefined) return true;
+  try {
+    // Anything but a plain object is sent as `{"value": ...}`.
+    if (typeof value !== 'object' || value === null || !isPlain(value)) {
+      if (nameMatches(names, 'value')) return true;
+      return typeof value === 'object' && value !== null && scan(names, value, 0);
+    }
+    return scan(names, value, 0);
+  } catch {
+    return true;
+  }
+}
+
+function isPlain(value: object): boolean {
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return (prototype === OBJECT_PROTOTYPE || prototype === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+function scan(names: readonly string[], value: object, depth: number): boolean {
+  if (depth > KEY_SCAN_DEPTH) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === 'object' && item !== null && scan(names, item, depth + 1)) return true;
+    return false;
+  }
+  if (!isPlain(value)) return true;
+  for (const key in value) {
+    if (nameMatches(names, key)) return true;
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null && scan(names, item, depth + 1)) return true;
+  }
+  return false;
+}
+
+function nameMatches(names: readonly string[], key: string): boolean {
+  for (const name of names) if (nameEndsWith(key, name)) return true;
+  return false;
+}
+
+/** Whether `key`, normalised, ends with `name` (normalised), without allocating. */
+function nameEndsWith(key: string, name: string): boolean {
+  let index = key.length - 1;
+  for (let at = name.length - 1; at >= 0; at--) {
+    let code = key.charCodeAt(index);
+    while (code === DASH || code === UNDERSCORE) code = key.charCodeAt(--index);
+    if (index < 0) return false;
+    if (code >= 65 && code <= 90) code += 32;
+    if (code !== name.charCodeAt(at)) return code > 127 && normalise(key).endsWith(name);
+    index--;
+  }
+  return true;
+}
+
+/** Whether the key whose closing quote is at `end` in `json`, normalised, ends with `name`. */
+function keyEndsWith(json: string, end: number, name: string): boolean {
+  let index = end - 1;
+  for (let at = name.length - 1; at >= 0; at--) {
+    let code = json.charCodeAt(index);
+    while (code === DASH || code === UNDERSCORE) code = json.charCodeAt(--index);
+    if (code === QUOTE || index < 0) return false;
+    // ASCII upper case to lower case; other characters compare as they are.
+    if (code >= 65 && code <= 90) code += 32;
+    if (code !== name.charCodeAt(at)) {
+      // A non-ASCII name (rare): compare as normalise() would.
+      return code > 127 && normalise(json.slice(json.lastIndexOf('"', end - 1) + 1, end)).endsWith(name);
+    }
+    index--;
+  }
+  return true;
 }
 
 /** `value` (parsed JSON) with every matching key's value replaced by `REDACTED`, in place. Returns whether it changed. */

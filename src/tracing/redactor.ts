@@ -4,6 +4,7 @@ import {
   REDACTION_FAILED_JSON,
   capturesNoContent,
   compileRules,
+  keysMayMatch,
   maskInPlace,
   mayMatch,
   type RedactPayload,
@@ -58,21 +59,22 @@ export class Redactor {
     return policy;
   }
 
-  /** `json` (a payload or result snapshot of span type `name`) as it may be sent. */
-  apply(json: string, type: SpanType | undefined, name: string, kind: 'payload' | 'result'): string {
+  /** `json` (the snapshot of `value`, a payload or result of span type `name`) as it may be sent. */
+  apply(json: string, value: unknown, type: SpanType | undefined, name: string, kind: 'payload' | 'result'): string {
     const policy = this.#policy(type);
     if (kind === 'payload' ? policy.noPayload : policy.noResult) return NO_CONTENT_JSON;
     const rules = policy.rules;
     const hook = this.#hook;
-    if (hook === undefined && (rules === undefined || !mayMatch(rules, json))) return json;
+    // The keys of the value first (cheap for plain data), the text when the value cannot say.
+    if (hook === undefined && (rules === undefined || !keysMayMatch(rules, value) || !mayMatch(rules, json))) return json;
     let stage = 'masking keys';
     try {
-      const value = JSON.parse(json) as Record<string, unknown>;
-      const masked = rules !== undefined && maskInPlace(rules, value);
-      if (hook === undefined) return masked ? JSON.stringify(value) : json;
+      const copy = JSON.parse(json) as Record<string, unknown>;
+      const masked = rules !== undefined && maskInPlace(rules, copy);
+      if (hook === undefined) return masked ? JSON.stringify(copy) : json;
       stage = 'redactPayload';
-      const returned = hook(value, { spanType: name, kind });
-      const result = returned === undefined ? value : returned;
+      const returned = hook(copy, { spanType: name, kind });
+      const result = returned === undefined ? copy : returned;
       if (typeof result !== 'object' || result === null || Array.isArray(result)) throw new TypeError(`it returned ${Array.isArray(result) ? 'an array' : typeof result}, not an object`);
       return JSON.stringify(result);
     } catch (error) {
