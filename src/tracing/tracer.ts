@@ -253,6 +253,8 @@ const ZERO_COUNTERS: TracerCounters = {
   instancesFinished: 0,
   payloadValidationFailures: 0,
   serializationFailures: 0,
+  payloadsTruncated: 0,
+  spansSkippedStackDepth: 0,
   spansAfterInstanceFinished: 0,
   telemetryErrors: 0,
 };
