@@ -10,7 +10,8 @@
  * - **Anything else** goes through `Walker`, which writes the JSON text itself, in one pass, under
  *   the same budget. Its rules (what a user sees in the payload):
  *   - each object is written once: a later reference to it is `"[Shared: $.path]"` (the path where
- *     it was written), a reference to an enclosing object `"[Circular: $.path]"`;
+ *     it was written, its last 120 characters), a reference to an enclosing object
+ *     `"[Circular: $.path]"`;
  *   - typed arrays, Buffers, DataViews and ArrayBuffers are summarised, e.g.
  *     `"[Uint8Array: 10000000 bytes]"`, never copied;
  *   - BigInt as its digits, functions as `"[Function name]"`, symbols as `"Symbol(x)"`, Errors as
@@ -47,6 +48,8 @@ const CLOSE_RESERVE = 48;
 const ROOT_RESERVE = 160;
 /** The least room a value is started with: the longest number, or a short marker. */
 const MIN_VALUE = 24;
+/** The most characters of a path a "[Shared: ...]" marker shows (its end: the nearest keys). */
+const MAX_PATH = 120;
 /** Objects with more keys than this keep their key list for the walker when the scan gives up. */
 const KEEP_KEYS_ABOVE = 1024;
 
@@ -104,24 +107,23 @@ export class PayloadSerializer {
 
   #walk(root: object, keys: Map<object, string[]> | undefined): string {
     try {
-      let budget = this.maxBytes;
-      for (let attempt = 0; ; attempt++) {
-        const walker = new Walker(budget, this.maxBytes, keys);
-        const text = walker.root(root);
-        if (fits(text, this.maxBytes) || attempt === 2) {
-          this.lastTruncated = walker.truncated;
-          this.lastFailed = walker.failed;
-          /* c8 ignore next 5 -- a third attempt (budget / 3) always fits: a UTF-16 unit is at most 3 UTF-8 bytes */
-          if (!fits(text, this.maxBytes)) {
-            this.lastFailed = true;
-            return UNSERIALIZABLE_JSON;
-          }
-          return flat(text);
+      const max = this.maxBytes;
+      let walker = new Walker(max, max, keys);
+      let text = walker.root(root);
+      if (!fits(text, max)) {
+        // More UTF-8 bytes than UTF-16 units (non-ASCII text): walk again with a budget in proportion.
+        walker = new Walker(Math.floor((max * max) / Buffer.byteLength(text)) - ROOT_RESERVE, max, keys);
+        text = walker.root(root);
+        /* c8 ignore start -- the budget in proportion has always fitted; max / 3 always does (a UTF-16 unit is at most 3 UTF-8 bytes) */
+        if (!fits(text, max)) {
+          walker = new Walker(Math.floor(max / 3), max, keys);
+          text = walker.root(root);
         }
-        // More UTF-8 bytes than UTF-16 units (non-ASCII text): walk again with a budget in proportion,
-        // then, if that is still too much, with the bound that always holds.
-        budget = attempt === 0 ? Math.floor((budget * budget) / Buffer.byteLength(text)) - ROOT_RESERVE : Math.floor(this.maxBytes / 3);
+        /* c8 ignore stop */
       }
+      this.lastTruncated = walker.truncated;
+      this.lastFailed = walker.failed;
+      return flat(text);
     } catch {
       // The walker itself failed: the stack is exhausted, or the engine is out of memory for strings.
       this.lastFailed = true;
@@ -197,7 +199,7 @@ function scanObject(value: object, state: ScanState, depth: number): boolean {
   const prototype: unknown = Object.getPrototypeOf(value);
   if ((prototype !== OBJECT_PROTOTYPE && prototype !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
   const keys = Object.keys(value);
-  if ((state.left -= 2) < 0) return keep(state, value, keys);
+  state.left -= 2;
   for (const key of keys) {
     if ((state.left -= key.length + 4) < 0) return keep(state, value, keys);
     if (!scanValue((value as Record<string, unknown>)[key], state, depth)) return keep(state, value, keys);
@@ -315,7 +317,10 @@ class Walker {
     }
     if (value instanceof Date) return this.#raw(Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString()));
     const writtenAt = this.#written.get(value);
-    if (writtenAt !== undefined) return this.#string(`[${this.#open.has(value) ? 'Circular' : 'Shared'}: ${writtenAt}]`, '[Shared]');
+    if (writtenAt !== undefined) {
+      const where = writtenAt.length > MAX_PATH ? `…${writtenAt.slice(-MAX_PATH)}` : writtenAt;
+      return this.#string(`[${this.#open.has(value) ? 'Circular' : 'Shared'}: ${where}]`, '[Shared]');
+    }
     if (depth >= MAX_DEPTH) return this.#string('[MaxDepth]');
     const toJSON = value instanceof Error ? undefined : (value as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') {
@@ -385,7 +390,8 @@ class Walker {
       this.#out += `${comma ? ',' : ''}"_truncated":"${keys.length - index} more keys"`;
       comma = true;
     }
-    if (isRoot && this.truncated) this.#out += `${comma ? ',' : ''}"_prefactor_truncated":${this.#summary()}`;
+    // A truncated root has written a key or its "_truncated" marker: a comma always goes first.
+    if (isRoot && this.truncated) this.#out += `,"_prefactor_truncated":${this.#summary()}`;
     this.#out += '}';
     this.#release(isRoot ? 0 : CLOSE_RESERVE);
   }
