@@ -409,10 +409,9 @@ class InstancePage {
 
   /** The hash changed within this instance: selection, filters or mode. */
   update(next) {
-    const before = JSON.stringify([this.filters, this.mode]);
     this.readParams(next);
     this.syncControls();
-    if (JSON.stringify([this.filters, this.mode]) !== before) this.recompute();
+    if (JSON.stringify(this.filters) !== this.filteredBy) this.recompute();
     if (this.selected) this.reveal(this.selected);
     this.render();
     this.showDetail();
@@ -566,6 +565,7 @@ class InstancePage {
 
   /** The rows to show: the spans that match the filters, with their ancestors for context; collapsed subtrees hidden. */
   recompute() {
+    this.filteredBy = JSON.stringify(this.filters);
     const filtering = Boolean(this.filters.type || this.filters.status || this.filters.q);
     let keep;
     let matched = 0;
