@@ -122,16 +122,19 @@ function jsonBlock(title, value) {
 
 class AuthError extends Error {}
 
-/** A `#token=...` link (printed by `prefactor-trace dev`): keep the token, drop it from the address bar. */
+/**
+ * A `#token=T` or `#token=T&/i/<id>` link (printed by `prefactor-trace dev` and the demo): keep the
+ * token in this tab, and drop it from the address bar (and so from the history) at once.
+ */
 function takeTokenFromHash() {
-  const match = /^#token=([^&]*)/.exec(location.hash);
+  const match = /^#token=([^&]*)(?:&(\/.*))?$/.exec(location.hash);
   if (!match) return;
   try {
     sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
   } catch {
     sessionStorage.setItem(TOKEN_KEY, match[1]);
   }
-  history.replaceState(null, '', `${location.pathname}${location.search}#/`);
+  history.replaceState(null, '', `${location.pathname}${location.search}#${match[2] ?? '/'}`);
 }
 
 async function api(path) {
