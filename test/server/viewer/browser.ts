@@ -162,6 +162,7 @@ t.test('a click shows the span: type, status, times, payload and result, and a l
   t.match(detail, 'tool: "hotels"');
   t.match(detail, 'message: "hotels API: no rooms left"');
   t.equal(await page.getAttribute('.detail .permalink', 'href'), `#/i/${first}/s/${failedId}`);
+  t.equal(await page.evaluate(`[...document.querySelector('.detail').childNodes].filter((node) => node.nodeType === 3).length`), 0, 'no stray text');
   await page.click('.detail summary:has-text("{1 key}")');
   t.equal(await page.locator('.detail .json').nth(1).locator('details').first().getAttribute('open'), null, 'the JSON collapses');
 });

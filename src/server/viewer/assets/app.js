@@ -15,6 +15,8 @@ const MAX_GLYPH_DEPTH = 24;
 /** Entries shown per JSON object or array (the rest are counted). */
 const MAX_JSON_ENTRIES = 500;
 const SUMMARY_CHARS = 80;
+/** Strings longer than this (or of more than 3 lines) are folded in the JSON view. */
+const LONG_STRING_CHARS = 240;
 const STATUSES = ['complete', 'failed', 'active', 'pending', 'cancelled'];
 const KNOWN_SPAN_FIELDS = new Set([
   'type', 'id', 'agent_instance_id', 'parent_span_id', 'schema_name', 'schema_title', 'status', 'payload',
@@ -102,6 +104,16 @@ function jsonView(value, depth = 0, key = undefined) {
   }
   const kind = value === null ? 'null' : typeof value;
   const text = typeof value === 'string' ? `"${value}"` : String(value);
+  if (typeof value === 'string' && (value.length > LONG_STRING_CHARS || value.split('\n', 4).length > 3)) {
+    // A long text (a stack trace, a completion) opens on demand; its first line stands for it.
+    const head = value.split('\n', 1)[0].slice(0, SUMMARY_CHARS);
+    return h(
+      'details',
+      { class: 'j long' },
+      h('summary', null, label, h('span', { class: 'v string', text: `"${head}…` }), h('span', { class: 'p', text: ` (${value.length} chars)` })),
+      h('div', { class: 'v string', text }),
+    );
+  }
   return h('div', { class: 'j' }, label, h('span', { class: `v ${kind}`, text }));
 }
 
@@ -768,15 +780,16 @@ class InstancePage {
       ['Duration', durationText(span)],
       ['Children', String(node.children.length)],
     ];
-    const extra = Object.fromEntries(Object.entries(span).filter(([key]) => !KNOWN_SPAN_FIELDS.has(key)));
-    this.detail.replaceChildren(
+    const extra = Object.fromEntries(Object.entries(span).filter(([key, value]) => !KNOWN_SPAN_FIELDS.has(key) && value !== null && value !== undefined));
+    const parts = [
       h('h2', null, span.status === 'failed' ? h('span', { class: 'mark', text: '✗ ' }) : null, span.schema_name),
       h('dl', { class: 'facts vertical' }, facts.filter(([, value]) => value !== undefined && value !== null && value !== '').map(([term, value]) => h('div', null, h('dt', { text: term }), h('dd', null, value)))),
       h('p', null, h('a', { class: 'permalink', href: instanceHref(this.id, span.id), text: 'Link to this span' })),
       jsonBlock('Payload', span.payload),
       jsonBlock('Result', span.result_payload),
       Object.keys(extra).length > 0 ? jsonBlock('Other fields', extra) : null,
-    );
+    ];
+    this.detail.replaceChildren(...parts.filter(Boolean));
   }
 
   /** Makes `spanId` visible: expands its ancestors and scrolls its row into view. */
