@@ -10,9 +10,9 @@ export interface RenderListOptions {
 const STATUS_COLOR: Record<string, string> = { complete: '32', failed: '31', cancelled: '90', active: '33', pending: '33' };
 const HEADERS = ['STATUS', 'INSTANCE', 'AGENT', 'STARTED (UTC)', 'DURATION', 'SPANS', 'FAILED'] as const;
 
-/** `2026-11-29 15:01:15` (UTC), or '' for a missing or unreadable time. */
-function utc(value: string | null | undefined): string {
-  const ms = value ? Date.parse(value) : Number.NaN;
+/** `2026-11-29 15:01:15` (UTC), or '' for an unreadable time. */
+function utc(value: string): string {
+  const ms = Date.parse(value);
   return Number.isNaN(ms) ? '' : new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
