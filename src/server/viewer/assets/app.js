@@ -10,6 +10,8 @@ const OVERSCAN = 15;
 /** Poll interval of the read routes; it stretches when a fetch is slow (large instances). */
 const POLL_MS = 1000;
 const MAX_POLL_MS = 5000;
+/** Instances listed at first; a button shows more. */
+const LIST_PAGE = 200;
 /** Tree glyphs are drawn for this many levels; deeper levels are elided. */
 const MAX_GLYPH_DEPTH = 24;
 /** Entries shown per JSON object or array (the rest are counted). */
@@ -277,6 +279,18 @@ function showLogin(message) {
 class ListPage {
   constructor() {
     this.seen = undefined;
+    this.limit = LIST_PAGE;
+    this.rendered = '';
+    this.instances = [];
+    this.more = h('button', {
+      type: 'button',
+      class: 'more',
+      hidden: true,
+      onclick: () => {
+        this.limit += LIST_PAGE;
+        this.render();
+      },
+    });
     this.count = h('span', { class: 'muted' });
     this.tbody = h('tbody');
     this.empty = h('p', {
@@ -290,7 +304,7 @@ class ListPage {
     });
     crumbs.replaceChildren(h('span', { text: 'Agent instances' }));
     app.replaceChildren(
-      h('section', { class: 'list' }, h('h1', null, 'Agent instances ', this.count), h('table', { class: 'instances' }, h('thead', null, h('tr', null, head)), this.tbody), this.empty),
+      h('section', { class: 'list' }, h('h1', null, 'Agent instances ', this.count), h('table', { class: 'instances' }, h('thead', null, h('tr', null, head)), this.tbody), this.more, this.empty),
     );
     this.stop = poller(() => this.refresh());
   }
@@ -305,7 +319,18 @@ class ListPage {
     const instances = await api('agent_instance');
     // Newest first (the server's order; sorted again so the page never depends on it).
     instances.sort((a, b) => (time(b.inserted_at) || 0) - (time(a.inserted_at) || 0));
-    const rows = instances.map((instance) => {
+    this.instances = instances;
+    this.render();
+  }
+
+  /** Redraws the table when something changed (or a duration is running). */
+  render() {
+    const instances = this.instances;
+    const shown = instances.slice(0, this.limit);
+    const state = JSON.stringify([this.limit, instances]);
+    if (state === this.rendered && !shown.some((instance) => instance.status === 'active')) return;
+    this.rendered = state;
+    const rows = shown.map((instance) => {
       const counts = instance.span_counts ?? {};
       const fresh = this.seen !== undefined && !this.seen.has(instance.id);
       return h(
@@ -324,6 +349,8 @@ class ListPage {
     this.tbody.replaceChildren(...rows);
     this.count.textContent = `(${instances.length})`;
     this.empty.hidden = instances.length > 0;
+    this.more.hidden = instances.length <= shown.length;
+    this.more.textContent = `Show ${Math.min(LIST_PAGE, instances.length - shown.length)} more of ${instances.length - shown.length}`;
   }
 }
 
@@ -481,9 +508,14 @@ class InstancePage {
     this.instance = instance;
     const signature = JSON.stringify([instance.status, instance.span_counts, instance.finished_at]);
     if (signature !== this.signature) {
+      const asked = performance.now();
       const spans = await api(`agent_spans?agent_instance_id=${encodeURIComponent(this.id)}`);
+      const fetched = performance.now();
       this.signature = signature;
       this.setSpans(spans);
+      // Timings for the curious (and the browser test): the fetch, then tree + first rows.
+      performance.measure('viewer:fetch-spans', { start: asked, end: fetched });
+      performance.measure('viewer:show-spans', { start: fetched, end: performance.now() });
     } else if (this.isRunning()) {
       this.computeRange();
       this.render();
@@ -741,14 +773,20 @@ class InstancePage {
         instance.termination_reason ? h('div', null, h('dt', { text: 'Terminated' }), h('dd', { text: String(instance.termination_reason) })) : null,
       ),
     );
-    // Quality records (`record_quality`), under whatever key the server reports them; re-rendered only
-    // when they change, so the reader's open/closed JSON stays as it is.
-    const quality = Object.entries(instance).filter(([key, value]) => /quality/i.test(key) && value !== null && value !== undefined && !(typeof value === 'object' && Object.keys(value).length === 0));
+    // Quality records (`record_quality`): the local server reports them as `quality_payloads`, a map
+    // from name to payload; any other `*quality*` field is shown as it is. Re-rendered only when they
+    // change, so the reader's open/closed JSON stays as it is.
+    const quality = [];
+    for (const [key, value] of Object.entries(instance)) {
+      if (!/quality/i.test(key) || value === null || value === undefined) continue;
+      if (key === 'quality_payloads' && typeof value === 'object' && !Array.isArray(value)) quality.push(...Object.entries(value));
+      else quality.push([key, value]);
+    }
     const qualityText = JSON.stringify(quality);
     if (qualityText !== this.qualityText) {
       this.qualityText = qualityText;
       this.quality.hidden = quality.length === 0;
-      this.quality.replaceChildren(h('h2', { text: 'Quality' }), ...quality.map(([key, value]) => jsonView(value, 0, key)));
+      this.quality.replaceChildren(h('h2', { text: 'Quality' }), ...quality.map(([name, payload]) => jsonView(payload, 0, name)));
     }
   }
 
