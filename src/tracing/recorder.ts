@@ -102,9 +102,17 @@ export class Recorder implements SpanOwner {
   /**
    * Opens a span: validates and snapshots the payload, tells the sink. `undefined` when the
    * instance has already finished (the caller runs `fn` untraced). Throws only a
-   * `PayloadValidationError`, with `validatePayloads: 'throw'`.
+   * `PayloadValidationError`, with `validatePayloads: 'throw'`. `startedAtMs` (an integer) is given
+   * by bridges (src/tracing/bridge.ts) for spans that started elsewhere; else now.
    */
-  startSpan(type: SpanType | undefined, name: string, payload: unknown, instance: Instance, parentId: string | undefined): Span | undefined {
+  startSpan(
+    type: SpanType | undefined,
+    name: string,
+    payload: unknown,
+    instance: Instance,
+    parentId: string | undefined,
+    startedAtMs?: number,
+  ): Span | undefined {
     if (this.#validate !== VALIDATE_OFF && type?.params !== undefined) this.#checkParams(type, payload);
     if (!instanceSpanOpened(instance)) {
       this.spansAfterInstanceFinished++;
@@ -113,7 +121,7 @@ export class Recorder implements SpanOwner {
     }
     const payloadJson = serializePayload(payload);
     if (payloadJson === UNSERIALIZABLE_JSON) this.#unserializable(name);
-    const now = Date.now();
+    const now = startedAtMs ?? Date.now();
     const id = generateId(this.#partition, now);
     const instanceId = instance.id;
     this.spansStarted++;
@@ -125,7 +133,15 @@ export class Recorder implements SpanOwner {
     return new Span(this, id, instanceId, instance, parentId, name, type);
   }
 
-  endSpan(span: Span, instance: unknown, type: SpanType | undefined, status: FinishStatus, result: unknown, isError: boolean): void {
+  endSpan(
+    span: Span,
+    instance: unknown,
+    type: SpanType | undefined,
+    status: FinishStatus,
+    result: unknown,
+    isError: boolean,
+    finishedAtMs?: number,
+  ): void {
     try {
       if (isInstanceFinished(instance as Instance)) {
         // The default instance was finished by shutdown() while this span was open.
@@ -139,7 +155,7 @@ export class Recorder implements SpanOwner {
         if (resultJson === UNSERIALIZABLE_JSON) this.#unserializable(span.name);
       }
       this.spansEnded++;
-      this.sink.spanEnded({ id: span.id, instanceId: span.instanceId, status, resultPayloadJson: resultJson, finishedAt: isoTime(Date.now()) });
+      this.sink.spanEnded({ id: span.id, instanceId: span.instanceId, status, resultPayloadJson: resultJson, finishedAt: isoTime(finishedAtMs ?? Date.now()) });
     } catch (error) {
       this.failed('ending a span', error);
     }

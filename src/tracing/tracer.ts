@@ -1,3 +1,4 @@
+import { contextBridge } from './bridge.js';
 import { bindEmitterToContext, bindToContext, contextStorage, currentFrame, type ContextFrame } from './context.js';
 import { createDeliverySink } from '../delivery/index.js';
 import { PrefactorHttpClient } from '../http/client.js';
@@ -40,6 +41,12 @@ const ZERO_DELIVERY: DeliveryStats = {
   bytesHeld: 0,
 };
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * @internal The recorder of `tracer`, for bridges (src/tracing/bridge.ts): `undefined` when the
+ * tracer is disabled, or shut down (then counted as `dropped.after_shutdown`).
+ */
+export let recorderOf: (tracer: Tracer) => Recorder | undefined;
 const FLUSH_OPTION_KEYS = ['timeoutMs'] as const;
 
 /**
@@ -101,6 +108,7 @@ export class Tracer {
       return fn(NOOP_SPAN);
     }
     const frame = currentFrame();
+    const bridge = contextBridge;
     let span: Span | undefined;
     let instance: Instance;
     try {
@@ -111,6 +119,7 @@ export class Tracer {
       } else {
         instance = core.defaultInstance();
       }
+      if (bridge !== undefined) parentId = bridge.parentId(instance, parentId);
       if (typeof spanType === 'string') {
         span = core.startSpan(undefined, spanType, payload, instance, parentId);
       } else if (typeof spanType?.name === 'string') {
@@ -126,7 +135,7 @@ export class Tracer {
     const next: ContextFrame = { tracer: this, instance: instance!, span };
     let value: T;
     try {
-      value = contextStorage().run(next, fn, span);
+      value = bridge === undefined ? contextStorage().run(next, fn, span) : contextStorage().run(next, () => bridge.run(span, instance, fn));
     } catch (error) {
       span[settle](OUTCOME_ERROR, error);
       throw error;
@@ -231,6 +240,17 @@ export class Tracer {
     const dropped = { ...ZERO_DELIVERY.dropped, ...delivery?.dropped };
     dropped.after_shutdown += core.droppedAfterShutdown;
     return { ...ZERO_DELIVERY, ...delivery, ...core.counters(), dropped };
+  }
+
+  static {
+    recorderOf = (tracer) => {
+      const core = tracer.#core;
+      if (core !== undefined && tracer.#closed) {
+        core.droppedAfterShutdown++;
+        return undefined;
+      }
+      return core;
+    };
   }
 
   #timeoutMs(options: FlushOptions | undefined): number {
