@@ -19,7 +19,8 @@ export interface PrefactorSpanProcessorOptions {
    * Which OTel spans become Prefactor spans: `'all'`, or a function of the span as it starts,
    * called synchronously where it starts (so `currentInstance()` tells whether it is inside one).
    * @default AI spans (`isGenAiSpan`: `gen_ai.*`, `ai.*`, `llm.*`, OpenInference, OpenLLMetry
-   * attributes) and every span that starts inside a Prefactor instance or span
+   * attributes), every span that starts inside a Prefactor instance, and every child of a span
+   * that did
    */
   readonly filter?: 'all' | ((span: ReadableSpan) => boolean);
   /**
@@ -96,7 +97,7 @@ export class PrefactorSpanProcessor implements SpanProcessor {
     let mapping: OTelSpanMapping | null | undefined;
     try {
       const filter = this.#filter;
-      if (filter === 'all' || (filter === undefined ? inFrame || isGenAiSpan(span) : filter(span))) {
+      if (filter === 'all' || (filter === undefined ? inFrame || parent !== undefined || isGenAiSpan(span) : filter(span))) {
         mapping = this.#map === undefined ? mapSpan(span, undefined) : this.#map(span);
       }
     } catch (error) {
