@@ -199,6 +199,59 @@ t.test('a span parented explicitly to a recorded span, started outside any frame
   t.same(named(sink.tree(instanceId)), [{ name: 'parent', children: [{ name: 'pool callback', children: [] }] }]);
 });
 
+t.test('an OTel parent in another instance is ignored: the span starts at the top of its own instance', async (t) => {
+  const { sink, tracer } = withOTel(t);
+  const otel = trace.getTracer('test');
+  let parent!: OTelSpan;
+  await tracer.withInstance(async () => {
+    parent = otel.startSpan('in A', { attributes: AI });
+  });
+  const instanceB = await tracer.withInstance(async (instance) => {
+    otel.startSpan('in B', { attributes: AI }, trace.setSpan(context.active(), parent)).end();
+    // withSpan inside an OTel span of instance A, in instance B: the top of B too.
+    await context.with(trace.setSpan(context.active(), parent), () => tracer.withSpan('step in B', async () => {}));
+    return instance.id;
+  });
+  parent.end();
+  t.same(named(sink.tree(instanceB)), [
+    { name: 'in B', children: [] },
+    { name: 'step in B', children: [] },
+  ]);
+});
+
+t.test('withSpan under an OTel span that is not in Prefactor nests by the Prefactor context', async (t) => {
+  const { sink, tracer } = withOTel(t);
+  await active('plain, outside', () => tracer.withSpan('step', async () => {}));
+  t.same(named(sink.tree(sink.instances()[0]!.id)), [{ name: 'step', children: [] }]);
+});
+
+t.test('without a tracer option, a span explicitly parented to a recorded span uses that span\'s tracer', async (t) => {
+  const sink = new InMemorySink();
+  const provider = new BasicTracerProvider({ spanProcessors: [new PrefactorSpanProcessor({ bridgeContext: false })] });
+  const otel = provider.getTracer('test');
+  const tracer = new Tracer({ sink, logger: false });
+  t.teardown(async () => {
+    await provider.shutdown();
+    await tracer.shutdown();
+  });
+  let parent!: OTelSpan;
+  const instanceId = tracer.withInstance((instance) => {
+    parent = otel.startSpan('parent', { attributes: AI });
+    return instance.id;
+  });
+  otel.startSpan('child', {}, trace.setSpan(context.active(), parent)).end();
+  parent.end();
+  t.same(named(sink.tree(instanceId)), [{ name: 'parent', children: [{ name: 'child', children: [] }] }]);
+});
+
+t.test('a failed span with a custom map and no result gets just the error', async (t) => {
+  const { sink } = withOTel(t, { filter: 'all', map: (span) => (span.ended ? { spanType: 'custom', result: 'text' } : { spanType: 'custom' }) });
+  const span = trace.getTracer('test').startSpan('x');
+  span.setStatus({ code: SpanStatusCode.ERROR, message: 'nope' });
+  span.end();
+  t.same(sink.spans()[0]?.resultPayload, { error: { message: 'nope' } });
+});
+
 t.test('after the tracer shut down, OTel spans are dropped and counted', async (t) => {
   const { sink, tracer } = withOTel(t);
   await tracer.shutdown();
