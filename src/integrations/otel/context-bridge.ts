@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { TraceFlags, context, isSpanContextValid, trace } from '@opentelemetry/api';
+import { TraceFlags, context, isSpanContextValid, trace, type SpanContext } from '@opentelemetry/api';
 import { currentFrame, type ContextBridge } from '../../tracing/bridge.js';
 import type { Instance, Span, Tracer } from '../../index.js';
-import { positions } from './positions.js';
+import { positionOf, setPosition } from './positions.js';
 
 /**
  * The bridge from `withSpan` to the OTel context (installed by `PrefactorSpanProcessor`):
@@ -17,24 +17,44 @@ export const otelContextBridge: ContextBridge = {
   parentId(instance: Instance, frameParentId: string | undefined): string | undefined {
     const active = trace.getSpan(context.active());
     if (active === undefined) return frameParentId;
-    const position = positions.get(active);
+    const position = positionOf(active);
     return position !== undefined && position.instance === instance ? position.spanId : frameParentId;
   },
 
   run<T>(span: Span, instance: Instance, fn: (span: Span) => T): T {
     const outside = context.active();
-    const parent = trace.getSpanContext(outside);
-    const valid = parent !== undefined && isSpanContextValid(parent);
-    const standIn = trace.wrapSpanContext({
-      traceId: valid ? parent.traceId : randomHex(32),
-      spanId: randomHex(16),
-      traceFlags: valid ? parent.traceFlags : TraceFlags.SAMPLED,
-    });
+    const standIn = trace.wrapSpanContext(new StandInContext(trace.getSpanContext(outside)));
     // withSpan calls run() inside the frame of the new span: its tracer is the frame's.
-    positions.set(standIn, { tracer: currentFrame()!.tracer as Tracer, instance, spanId: span.id });
+    setPosition(standIn, { tracer: currentFrame()!.tracer as Tracer, instance, spanId: span.id });
     return context.with(trace.setSpan(outside, standIn), fn, undefined, span);
   },
 };
+
+/**
+ * The span context of a withSpan stand-in: in the trace of the OTel span active outside (sampled
+ * unless that one was not), else in a new sampled trace. Its ids are drawn when first read (when an
+ * OTel span opens inside), so a withSpan with no OTel span inside pays nothing for them.
+ */
+class StandInContext implements SpanContext {
+  readonly traceFlags: number;
+  readonly isRemote = false;
+  #parent: SpanContext | undefined;
+  #traceId: string | undefined;
+  #spanId: string | undefined;
+
+  constructor(parent: SpanContext | undefined) {
+    this.#parent = parent !== undefined && isSpanContextValid(parent) ? parent : undefined;
+    this.traceFlags = this.#parent?.traceFlags ?? TraceFlags.SAMPLED;
+  }
+
+  get traceId(): string {
+    return (this.#traceId ??= this.#parent?.traceId ?? randomHex(32));
+  }
+
+  get spanId(): string {
+    return (this.#spanId ??= randomHex(16));
+  }
+}
 
 /** `length` random hex digits (at most 32), never all zeros (a v4 UUID has a fixed `4`). */
 function randomHex(length: number): string {

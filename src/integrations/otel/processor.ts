@@ -5,7 +5,7 @@ import { bridgeFailed, currentFrame, installContextBridge, startExternalSpan, ty
 import { assertOptionsObject, invalidOption, rejectUnknownKeys } from '../../util/option-checks.js';
 import { otelContextBridge } from './context-bridge.js';
 import { isGenAiSpan, mapSpan, type OTelSpanMapping } from './mapping.js';
-import { positions, type Position } from './positions.js';
+import { positionOf, setPosition, type Position } from './positions.js';
 
 /** Options of `new PrefactorSpanProcessor(options)`. Every one is optional. */
 export interface PrefactorSpanProcessorOptions {
@@ -61,7 +61,9 @@ export class PrefactorSpanProcessor implements SpanProcessor {
   readonly #tracer: Tracer | undefined;
   readonly #filter: 'all' | ((span: ReadableSpan) => boolean) | undefined;
   readonly #map: ((span: ReadableSpan) => OTelSpanMapping | null | undefined) | undefined;
-  readonly #open = new WeakMap<object, OpenSpan>();
+  // The key under which a recorded OTel span carries its OpenSpan until it ends (a property, not a
+  // WeakMap entry: see positions.ts). One key per processor.
+  readonly #open = Symbol('prefactor-trace.otel-open');
   #uninstall: (() => void) | undefined;
 
   constructor(options: PrefactorSpanProcessorOptions = {}) {
@@ -83,7 +85,7 @@ export class PrefactorSpanProcessor implements SpanProcessor {
   onStart(span: OTelSpan, parentContext: Context): void {
     const frame = currentFrame();
     const parentSpan = trace.getSpan(parentContext);
-    let parent = parentSpan === undefined ? undefined : positions.get(parentSpan);
+    let parent = parentSpan === undefined ? undefined : positionOf(parentSpan);
     // The cheap way out: no tracer anywhere.
     const tracer = (this.#tracer ?? frame?.tracer ?? parent?.tracer ?? getTracer()) as Tracer | undefined;
     if (tracer === undefined || !tracer.enabled) return;
@@ -109,17 +111,22 @@ export class PrefactorSpanProcessor implements SpanProcessor {
         : startExternalSpan(tracer, { spanType: mapping.spanType, payload: mapping.payload, instance, parentId, startedAtMs: toMs(span.startTime) });
     if (external === undefined) {
       // Not recorded: its descendants still find their nearest Prefactor ancestor through it.
-      if (instance !== undefined) positions.set(span, { tracer, instance, spanId: parentId } satisfies Position);
+      if (instance !== undefined) setPosition(span, { tracer, instance, spanId: parentId } satisfies Position);
       return;
     }
-    positions.set(span, { tracer, instance: external.instance, spanId: external.id } satisfies Position);
-    this.#open.set(span, { external, tracer, known: this.#map === undefined ? new Set(Object.keys(span.attributes)) : undefined });
+    setPosition(span, { tracer, instance: external.instance, spanId: external.id } satisfies Position);
+    (span as unknown as Record<symbol, OpenSpan | undefined>)[this.#open] = {
+      external,
+      tracer,
+      known: this.#map === undefined ? new Set(Object.keys(span.attributes)) : undefined,
+    };
   }
 
   onEnd(span: ReadableSpan): void {
-    const open = this.#open.get(span);
+    const carrier = span as unknown as Record<symbol, OpenSpan | undefined>;
+    const open = carrier[this.#open];
     if (open === undefined) return;
-    this.#open.delete(span);
+    carrier[this.#open] = undefined;
     let result: unknown;
     try {
       result = (this.#map === undefined ? mapSpan(span, open.known) : this.#map(span))?.result;
