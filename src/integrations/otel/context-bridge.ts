@@ -43,7 +43,8 @@ class StandInContext implements SpanContext {
   #spanId: string | undefined;
 
   constructor(parent: SpanContext | undefined) {
-    this.#parent = parent !== undefined && isSpanContextValid(parent) ? parent : undefined;
+    // Another stand-in is valid by construction: checking it would draw its ids.
+    this.#parent = parent instanceof StandInContext || (parent !== undefined && isSpanContextValid(parent)) ? parent : undefined;
     this.traceFlags = this.#parent?.traceFlags ?? TraceFlags.SAMPLED;
   }
 

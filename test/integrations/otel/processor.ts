@@ -36,6 +36,28 @@ t.test('a raw OTel tracer nests across withSpan both ways: OTel -> withSpan -> O
   t.equal(find(sink.tree(instanceId), 'inner')!.schemaName, 'otel:span', 'a plain span inside an instance is recorded as otel:span');
 });
 
+t.test('nested withSpans share one OTel trace; an OTel span inside has the innermost withSpan as its OTel parent', async (t) => {
+  const { tracer, exporter } = withOTel(t);
+  const ids = await tracer.withInstance(() =>
+    tracer.withSpan('outer', () => {
+      const outer = trace.getActiveSpan()!.spanContext();
+      return tracer.withSpan('inner', async () => {
+        const inner = trace.getActiveSpan()!.spanContext();
+        await active('leaf', async () => {});
+        return { outer, inner };
+      });
+    }),
+  );
+  const [leaf] = exporter.getFinishedSpans();
+  t.equal(leaf!.parentSpanContext?.spanId, ids.inner.spanId);
+  t.equal(leaf!.spanContext().traceId, ids.outer.traceId);
+  t.equal(ids.inner.traceId, ids.outer.traceId);
+  t.not(ids.inner.spanId, ids.outer.spanId);
+  t.match(ids.outer.traceId, /^[0-9a-f]{32}$/);
+  t.match(ids.inner.spanId, /^[0-9a-f]{16}$/);
+  t.equal(ids.inner.traceFlags, 1, 'sampled, so that the spans opened inside are recorded');
+});
+
 t.test('withSpan where an OTel span is active in context, without a frame of its own, nests under it', async (t) => {
   const { sink, tracer } = withOTel(t);
   const otel = trace.getTracer('test');
