@@ -6,7 +6,7 @@ t.test('examples/ai-sdk.ts runs offline and prints withSpan -> ai.generateText -
   const { code, stdout, stderr } = await outputOf(spawnScript('examples/ai-sdk.ts', [], { NO_COLOR: '1' }));
   t.equal(code, 0, stderr);
   t.match(stdout, /^Sunny, 24°C in Lisbon\.\n/);
-  t.match(stdout, /Agent instance \w{32} \(complete, \d+ms, 5 spans\)/);
+  t.match(stdout, /Agent instance \w{32} \(complete, [\d.]+m?s, 5 spans\)/);
   const tree = stdout
     .split('\n')
     .filter((line) => /[├└]─/.test(line))
