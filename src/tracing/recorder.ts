@@ -114,8 +114,17 @@ export class Recorder implements SpanOwner {
    * instance has already finished (the caller runs `fn` untraced). Throws only a
    * `PayloadValidationError`, with `validatePayloads: 'throw'`, or when something fails after the
    * instance counted the span (it is uncounted first, so the instance can still finish).
+   * `startedAtMs` (an integer) is given by bridges (src/tracing/bridge.ts) for spans that started
+   * elsewhere; else now.
    */
-  startSpan(type: SpanType | undefined, name: string, payload: unknown, instance: Instance, parentId: string | undefined): Span | undefined {
+  startSpan(
+    type: SpanType | undefined,
+    name: string,
+    payload: unknown,
+    instance: Instance,
+    parentId: string | undefined,
+    startedAtMs?: number,
+  ): Span | undefined {
     if (this.#validate !== VALIDATE_OFF && type?.params !== undefined) this.#checkParams(type, payload);
     if (!instanceSpanOpened(instance)) {
       this.spansAfterInstanceFinished++;
@@ -124,7 +133,7 @@ export class Recorder implements SpanOwner {
     }
     try {
       const payloadJson = this.#serialize(payload, name);
-      const now = Date.now();
+      const now = startedAtMs ?? Date.now();
       const id = generateId(this.#partition, now);
       const instanceId = instance.id;
       this.spansStarted++;
@@ -142,9 +151,18 @@ export class Recorder implements SpanOwner {
 
   /**
    * Ends a span: always tells the sink (a result that cannot be handled is replaced by a
-   * placeholder) and always uncounts the span from its instance, whatever fails.
+   * placeholder) and always uncounts the span from its instance, whatever fails. `finishedAtMs` is
+   * given by bridges for spans that ended elsewhere; else now.
    */
-  endSpan(span: Span, instance: unknown, type: SpanType | undefined, status: FinishStatus, result: unknown, isError: boolean): void {
+  endSpan(
+    span: Span,
+    instance: unknown,
+    type: SpanType | undefined,
+    status: FinishStatus,
+    result: unknown,
+    isError: boolean,
+    finishedAtMs?: number,
+  ): void {
     if (isInstanceFinished(instance as Instance)) {
       // The default instance was finished by shutdown() while this span was open.
       this.droppedAfterShutdown++;
@@ -157,7 +175,7 @@ export class Recorder implements SpanOwner {
         resultJson = this.#serialize(result, span.name);
       }
       this.spansEnded++;
-      this.sink.spanEnded({ id: span.id, instanceId: span.instanceId, status, resultPayloadJson: resultJson, finishedAt: isoTime(Date.now()) });
+      this.sink.spanEnded({ id: span.id, instanceId: span.instanceId, status, resultPayloadJson: resultJson, finishedAt: isoTime(finishedAtMs ?? Date.now()) });
     } catch (error) {
       this.failed('ending a span', error);
     } finally {

@@ -1,3 +1,4 @@
+import { contextBridge } from './bridge.js';
 import { bindEmitterToContext, bindToContext, contextStorage, currentFrame, type ContextFrame } from './context.js';
 import { createDeliverySink } from '../delivery/index.js';
 import { PrefactorHttpClient } from '../api/client.js';
@@ -41,6 +42,12 @@ const ZERO_DELIVERY: DeliveryStats = {
   bytesHeld: 0,
 };
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * @internal The recorder of `tracer`, for bridges (src/tracing/bridge.ts): `undefined` when the
+ * tracer is disabled, or shut down (then counted as `dropped.after_shutdown`).
+ */
+export let recorderOf: (tracer: Tracer) => Recorder | undefined;
 const FLUSH_OPTION_KEYS = ['timeoutMs'] as const;
 
 /**
@@ -101,9 +108,10 @@ export class Tracer {
     if (next === undefined) return fn(NOOP_SPAN);
     const span = next.span as Span;
     let value: T;
+    const bridge = contextBridge;
     enterSpan();
     try {
-      value = contextStorage().run(next, fn, span);
+      value = bridge === undefined ? contextStorage().run(next, fn, span) : contextStorage().run(next, () => bridge.run(span, next.instance as Instance, fn));
     } catch (error) {
       span[settle](OUTCOME_ERROR, error);
       throw error;
@@ -135,6 +143,8 @@ export class Tracer {
       } else {
         instance = core.defaultInstance();
       }
+      const bridge = contextBridge;
+      if (bridge !== undefined) parentId = bridge.parentId(instance, parentId);
       let span: Span | undefined;
       if (typeof spanType === 'string') {
         span = core.startSpan(undefined, spanType, payload, instance, parentId);
@@ -249,6 +259,17 @@ export class Tracer {
     const dropped = { ...ZERO_DELIVERY.dropped, ...delivery?.dropped };
     dropped.after_shutdown += core.droppedAfterShutdown;
     return { ...ZERO_DELIVERY, ...delivery, ...core.counters(), dropped };
+  }
+
+  static {
+    recorderOf = (tracer) => {
+      const core = tracer.#core;
+      if (core !== undefined && tracer.#closed) {
+        core.droppedAfterShutdown++;
+        return undefined;
+      }
+      return core;
+    };
   }
 
   #timeoutMs(options: FlushOptions | undefined): number {
