@@ -13,6 +13,7 @@
  * - anything else: an answer. With `tools` and a last message from the user, the answer is a call
  *   of the first tool with `{"city":"Paris"}`; otherwise the text `Echo: <last user text>`.
  */
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -76,6 +77,11 @@ function replyTo(body: Body): Reply {
 /** The text split into stream deltas (word by word, spaces kept). */
 const deltas = (text: string): string[] => text.match(/\S+\s*/g) ?? [''];
 
+/** A short id made from the request's model and content, so the same request gets the same answer. */
+function idOf(body: Body): string {
+  return createHash('sha256').update(JSON.stringify([body['model'], body['messages'], body['input'], body['system'], body['tools']])).digest('hex').slice(0, 12);
+}
+
 let sequence = 0;
 
 export async function startFakeModelServer(): Promise<FakeModelServer> {
@@ -115,7 +121,8 @@ function route(path: string, body: Body, response: http.ServerResponse): void {
   if (model === 'error-400') return apiError(response, anthropic, 400, 'invalid_request_error', 'Invalid value for messages: empty');
   if (model === 'error-429') return apiError(response, anthropic, 429, 'rate_limit_error', 'Rate limit reached', { 'retry-after': '0' });
   if (model === 'error-500') return apiError(response, anthropic, 500, anthropic ? 'api_error' : 'server_error', 'The server had an error');
-  const id = ++sequence;
+  sequence++;
+  const id = idOf(body);
   switch (path) {
     case '/v1/chat/completions':
       return body['stream'] === true ? chatStream(response, body, id) : json(response, chatCompletion(body, id));
@@ -163,7 +170,7 @@ function openaiUsage(reply: Reply) {
   };
 }
 
-function chatCompletion(body: Body, id: number) {
+function chatCompletion(body: Body, id: string) {
   const reply = replyTo(body);
   const message = reply.tool
     ? { role: 'assistant', content: null, tool_calls: [{ id: `call_${id}`, type: 'function', function: reply.tool }], refusal: null }
@@ -179,7 +186,7 @@ function chatCompletion(body: Body, id: number) {
   };
 }
 
-function chatStream(response: http.ServerResponse, body: Body, id: number): void {
+function chatStream(response: http.ServerResponse, body: Body, id: string): void {
   const reply = replyTo(body);
   const includeUsage = (body['stream_options'] as { include_usage?: unknown } | undefined)?.include_usage === true;
   const base = { id: `chatcmpl-${id}`, object: 'chat.completion.chunk', created: CREATED, model: `${String(body['model'])}-2026-01-01`, system_fingerprint: 'fp_fake' };
@@ -208,7 +215,7 @@ function chatStream(response: http.ServerResponse, body: Body, id: number): void
   sse(response, events);
 }
 
-function responseObject(body: Body, id: number, status = 'completed') {
+function responseObject(body: Body, id: string, status = 'completed') {
   const reply = replyTo(body);
   const output = reply.tool
     ? [{ type: 'function_call', id: `fc_${id}`, call_id: `call_${id}`, name: reply.tool.name, arguments: reply.tool.arguments, status: 'completed' }]
@@ -234,7 +241,7 @@ function responseObject(body: Body, id: number, status = 'completed') {
   };
 }
 
-function responsesStream(response: http.ServerResponse, body: Body, id: number): void {
+function responsesStream(response: http.ServerResponse, body: Body, id: string): void {
   const reply = replyTo(body);
   const events: { event: string; data: Body }[] = [];
   let n = 0;
@@ -264,7 +271,7 @@ function anthropicUsage(reply: Reply, outputTokens = reply.outputTokens) {
   return { input_tokens: reply.inputTokens, cache_creation_input_tokens: 4, cache_read_input_tokens: 6, output_tokens: outputTokens, service_tier: 'standard' };
 }
 
-function message(body: Body, id: number) {
+function message(body: Body, id: string) {
   const reply = replyTo(body);
   const content = reply.tool
     ? [{ type: 'tool_use', id: `toolu_${id}`, name: reply.tool.name, input: JSON.parse(reply.tool.arguments) as unknown }]
@@ -281,7 +288,7 @@ function message(body: Body, id: number) {
   };
 }
 
-function messageStream(response: http.ServerResponse, body: Body, id: number): void {
+function messageStream(response: http.ServerResponse, body: Body, id: string): void {
   const reply = replyTo(body);
   const events: { event: string; data: Body }[] = [];
   const push = (type: string, data: Body) => events.push({ event: type, data: { type, ...data } });

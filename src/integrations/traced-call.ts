@@ -31,7 +31,10 @@ export interface TracedCall {
   /** Whether the answer is a stream (`stream: true` in the request). */
   readonly streamed: boolean;
   readonly recorder: CallRecorder;
+  /** Calls the client with the request to send when traced (it may ask for usage). */
   readonly invoke: () => unknown;
+  /** Calls the client with the caller's request as it is (an untraced call). */
+  readonly invokeUntraced: () => unknown;
 }
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -67,12 +70,16 @@ export function traceCall(call: TracedCall): unknown {
   try {
     ending = withSpan(call.spanType as string, call.payload, (span: Span) => {
       ran = true;
+      if (span.id === '') {
+        value = call.invokeUntraced(); // a disabled tracer, after shutdown: nothing to observe
+        return undefined;
+      }
       value = call.invoke();
-      return span.id === '' ? undefined : observeCall(value, span, call);
+      return observeCall(value, span, call);
     });
   } catch (error) {
     if (ran) throw error; // the client's own synchronous error, unchanged
-    return call.invoke();
+    return call.invokeUntraced();
   }
   // The span's failure is recorded; the caller sees the client's error through the client's promise.
   if (ending instanceof Promise) ending.catch(noop);
@@ -97,6 +104,25 @@ class CallEnd {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /**
+   * `value`, once the span has ended: the tracer ends it a few microtasks after `done` settles,
+   * and the caller should find it recorded when their `await` returns.
+   */
+  after<T>(value: T): Promise<T> {
+    return this.done.then(
+      () => value,
+      () => value,
+    );
+  }
+
+  /** Rejects with `error` once the span has ended. */
+  afterThrow(error: unknown): Promise<never> {
+    return this.done.then(
+      () => Promise.reject(error),
+      () => Promise.reject(error),
+    );
   }
 
   complete(result: () => Record<string, unknown>): void {
@@ -152,7 +178,7 @@ function define(target: object, key: PropertyKey, value: unknown): void {
 
 /**
  * Observes an `APIPromise` without parsing its body itself: its `parseResponse` (called by
- * `then`/`catch`/`finally`/`withResponse` and by the promises `_thenUnwrap` derives) is wrapped,
+ * `then`/`catch`/`finally`/`withResponse`) is wrapped, so are the promises `_thenUnwrap` derives,
  * its request's failure is watched, and `asResponse()` (the body left to the caller) ends the
  * span when the response arrives.
  */
@@ -186,9 +212,27 @@ function observeApiPromise(value: unknown, end: CallEnd, call: TracedCall): void
       onError(error);
       throw error;
     }
-    Promise.resolve(parsed).then(onData, onError);
-    return parsed;
+    return Promise.resolve(parsed).then(
+      (data) => {
+        onData(data);
+        return end.ended ? end.after(data) : data; // a stream's span is still open: no wait
+      },
+      (error: unknown) => {
+        onError(error);
+        return end.afterThrow(error);
+      },
+    );
   });
+  const thenUnwrap = target['_thenUnwrap'];
+  if (typeof thenUnwrap === 'function') {
+    // Helpers (`parse()`, embeddings decoding) derive a promise of a transformed answer, which may
+    // parse the body without the parseResponse wrapped above: the derived promise is observed too.
+    define(target, '_thenUnwrap', function (this: unknown, ...args: unknown[]) {
+      const derived = Reflect.apply(thenUnwrap, this, args);
+      observeApiPromise(derived, end, call);
+      return derived;
+    });
+  }
   const withResponse = target['withResponse'];
   const asResponse = target['asResponse'];
   let inWithResponse = false;
@@ -247,7 +291,7 @@ function observeIterator(source: AsyncIterator<unknown>, end: CallEnd, aggregato
     if (result.done) {
       if (aborted()) end.cancel(partial);
       else end.complete(partial);
-      return result;
+      return end.after(result);
     }
     let hide = false;
     try {
@@ -257,10 +301,10 @@ function observeIterator(source: AsyncIterator<unknown>, end: CallEnd, aggregato
     }
     return hide ? source.next().then(step, failed) : result;
   };
-  const failed = (error: unknown): never => {
-    if (aborted()) end.cancel(partial);
-    else end.fail(error);
-    throw error;
+  // Not `aborted()`: a client aborts its own request when its stream throws.
+  const failed = (error: unknown): Promise<never> => {
+    end.fail(error);
+    return end.afterThrow(error);
   };
   return {
     next: (...args: [] | [unknown]) => source.next(...args).then(step, failed),

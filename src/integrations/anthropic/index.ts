@@ -38,6 +38,7 @@ export function wrapAnthropic<Client extends object>(client: Client, options?: W
         streamed: body['stream'] === true,
         recorder: recorder(),
         invoke: () => Reflect.apply(original, this, args),
+      invokeUntraced: () => Reflect.apply(original, this, args),
       });
     };
   patchMethod(messages, 'create', wrap(anthropicMessages, () => messagesRecorder(resolved.captureOutput)));

@@ -46,6 +46,7 @@ function traced(original: AnyFunction, options: ResolvedWrapOptions, spanType: t
       streamed: body['stream'] === true,
       recorder: recorder(),
       invoke: () => Reflect.apply(original, this, args),
+      invokeUntraced: () => Reflect.apply(original, this, args),
     });
   };
 }
@@ -67,6 +68,7 @@ function tracedChat(original: AnyFunction, options: ResolvedWrapOptions): AnyFun
       streamed,
       recorder: chatRecorder(options.captureOutput, askUsage),
       invoke: () => Reflect.apply(original, this, sent),
+      invokeUntraced: () => Reflect.apply(original, this, args),
     });
   };
 }

@@ -1,0 +1,364 @@
+import t, { type Test } from 'tap';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import { InMemorySink, PrefactorConfigError, Tracer, defineSpanType, init } from '../../src/index.js';
+import { openaiChat, openaiSpanTypes, wrapOpenAI } from '../../src/integrations/openai/index.js';
+import { memoryTracer } from '../fixtures/tracer.js';
+import { collect, openaiClient, withModelServer } from '../fixtures/model-server.js';
+
+const messages = [{ role: 'user' as const, content: 'hello there' }];
+const weather = { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
+
+/** A tracer on an InMemorySink, a fake server, an unwrapped and a wrapped client of it. */
+async function setup(t: Test, options: Parameters<typeof wrapOpenAI>[1] = undefined, tracerOptions = {}) {
+  const { tracer, sink } = memoryTracer(t, { spanTypes: [...openaiSpanTypes], ...tracerOptions });
+  const server = await withModelServer(t);
+  const plain = openaiClient(server);
+  const client = wrapOpenAI(openaiClient(server), options);
+  /** The spans of the model calls made inside `fn` (children of an 'agent' span). */
+  const run = async <T>(fn: () => Promise<T>): Promise<T> => tracer.withSpan('agent', {}, fn);
+  const calls = () => sink.spans().filter((span) => span.schemaName !== 'agent');
+  return { tracer, sink, server, plain, client, run, calls };
+}
+
+t.test('wrapOpenAI returns the same client; a call is a child span with the request and the answer', async (t) => {
+  const { plain, client, run, calls, sink } = await setup(t);
+  const unwrapped = await plain.chat.completions.create({ model: 'gpt-test', messages, temperature: 0.2 });
+  const answer = await run(() => client.chat.completions.create({ model: 'gpt-test', messages, temperature: 0.2 }));
+  t.equal(JSON.stringify(answer), JSON.stringify(unwrapped), 'the caller gets what the unwrapped client gives');
+  const [span] = calls();
+  t.equal(span?.schemaName, 'openai:chat');
+  t.equal(span?.parentId, sink.spans().find((s) => s.schemaName === 'agent')?.id, 'a child of the current span');
+  t.same(span?.payload, { model: 'gpt-test', messages, temperature: 0.2 });
+  t.notMatch(JSON.stringify(span?.payload), /sk-test-secret/, 'no API key');
+  t.equal(span?.status, 'complete');
+  t.same(span?.resultPayload, {
+    response_id: unwrapped.id,
+    response_model: 'gpt-test-2026-01-01',
+    finish_reasons: ['stop'],
+    output_text: 'Echo: hello there',
+    usage: { input_tokens: 2, output_tokens: 3, total_tokens: 5, cache_read_input_tokens: 2, reasoning_output_tokens: 3 },
+  });
+});
+
+t.test('tool calls are recorded with their arguments', async (t) => {
+  const { client, run, calls } = await setup(t);
+  const answer = await run(() => client.chat.completions.create({ model: 'gpt-test', messages, tools: [weather] }));
+  t.equal(answer.choices[0]?.finish_reason, 'tool_calls');
+  const result = calls()[0]?.resultPayload;
+  t.same(result?.['tool_calls'], [{ id: answer.choices[0]?.message.tool_calls?.[0]?.id, name: 'get_weather', arguments: '{"city":"Paris"}' }]);
+  t.equal(result?.['output_text'], null);
+  t.same(calls()[0]?.payload['tools'], [weather]);
+});
+
+t.test('a stream: the caller gets the same chunks; the span stays open until the stream ends, then holds text and usage', async (t) => {
+  const { plain, client, run, calls, server } = await setup(t);
+  const expected = await collect(await plain.chat.completions.create({ model: 'gpt-test', messages, stream: true }));
+  const stream = await run(() => client.chat.completions.create({ model: 'gpt-test', messages, stream: true }));
+  t.type(stream, 'Stream', 'the client\'s own Stream class');
+  t.ok(stream.controller instanceof AbortController);
+  t.equal(calls()[0]?.status, 'active', 'open while the stream is unread');
+  t.same(await collect(stream), expected, 'same chunks, no usage chunk the caller did not ask for');
+  t.same(server.requests.at(-1)?.body['stream_options'], { include_usage: true }, 'usage asked for on the wire');
+  t.equal(server.requests.at(-2)?.body['stream_options'], undefined, 'the unwrapped client did not ask');
+  const [span] = calls();
+  t.equal(span?.status, 'complete');
+  t.same(span?.payload, { model: 'gpt-test', messages, stream: true }, 'the payload is the caller\'s request');
+  t.same(span?.resultPayload, {
+    response_id: JSON.parse(expected[0]!).id,
+    response_model: 'gpt-test-2026-01-01',
+    finish_reasons: ['stop'],
+    output_text: 'Echo: hello there',
+    usage: { input_tokens: 2, output_tokens: 3, total_tokens: 5, cache_read_input_tokens: 2, reasoning_output_tokens: 3 },
+  });
+});
+
+t.test('a stream whose caller set stream_options is sent as it is, the usage chunk included', async (t) => {
+  const { plain, client, run, calls, server } = await setup(t);
+  const request = { model: 'gpt-test', messages, stream: true as const, stream_options: { include_usage: true } };
+  const expected = await collect(await plain.chat.completions.create(request));
+  t.same(await run(async () => collect(await client.chat.completions.create(request))), expected);
+  t.match(expected.at(-1), /"choices":\[\],"usage":\{"prompt_tokens":2/);
+  t.same(server.requests.at(-1)?.body['stream_options'], { include_usage: true });
+  t.equal((calls()[0]?.resultPayload?.['usage'] as { total_tokens?: number })?.total_tokens, 5);
+  const withoutUsage = { ...request, stream_options: { include_usage: false } };
+  await run(async () => collect(await client.chat.completions.create(withoutUsage)));
+  t.same(server.requests.at(-1)?.body['stream_options'], { include_usage: false });
+  t.equal(calls()[1]?.resultPayload?.['usage'], undefined, 'no usage when the caller declined it');
+});
+
+t.test('streamed tool calls are assembled from their deltas', async (t) => {
+  const { plain, client, run, calls } = await setup(t);
+  const request = { model: 'gpt-test', messages, tools: [weather], stream: true as const };
+  const expected = await collect(await plain.chat.completions.create(request));
+  t.same(await run(async () => collect(await client.chat.completions.create(request))), expected);
+  const result = calls()[0]?.resultPayload;
+  t.equal((result?.['tool_calls'] as { name: string; arguments: string }[])[0]?.arguments, '{"city":"Paris"}');
+  t.equal((result?.['tool_calls'] as { name: string }[])[0]?.name, 'get_weather');
+  t.same(result?.['finish_reasons'], ['tool_calls']);
+});
+
+t.test('a stream read through toReadableStream(): getReader, new Response, pipeTo; same bytes, span complete', async (t) => {
+  const { plain, client, run, calls } = await setup(t);
+  const request = { model: 'gpt-test', messages, stream: true as const };
+  const expected = await new Response((await plain.chat.completions.create(request)).toReadableStream()).text();
+
+  const viaReader = await run(async () => {
+    const reader = (await client.chat.completions.create(request)).toReadableStream().getReader();
+    const parts: Uint8Array[] = [];
+    for (let read = await reader.read(); !read.done; read = await reader.read()) parts.push(read.value as Uint8Array);
+    return Buffer.concat(parts).toString('utf8');
+  });
+  t.equal(viaReader, expected, 'getReader()');
+  t.equal(calls()[0]?.status, 'complete');
+
+  t.equal(await run(async () => new Response((await client.chat.completions.create(request)).toReadableStream()).text()), expected, 'new Response(...)');
+  t.equal(calls()[1]?.status, 'complete');
+
+  const piped: string[] = [];
+  await run(async () =>
+    (await client.chat.completions.create(request)).toReadableStream().pipeTo(
+      new WritableStream({ write: (chunk: Uint8Array) => void piped.push(Buffer.from(chunk).toString('utf8')) }),
+    ),
+  );
+  t.equal(piped.join(''), expected, 'pipeTo');
+  t.equal(calls()[2]?.status, 'complete');
+  t.equal(calls()[2]?.resultPayload?.['output_text'], 'Echo: hello there');
+});
+
+t.test('a stream left early (break, a cancelled reader, controller.abort()) ends its span cancelled with what was read', async (t) => {
+  const { client, run, calls } = await setup(t);
+  const request = { model: 'gpt-test', messages, stream: true as const };
+  await run(async () => {
+    for await (const chunk of await client.chat.completions.create(request)) if (chunk.choices[0]?.delta.content) break;
+  });
+  t.equal(calls()[0]?.status, 'cancelled', 'break');
+  t.equal(calls()[0]?.resultPayload?.['output_text'], 'Echo: ');
+
+  await run(async () => {
+    const reader = (await client.chat.completions.create(request)).toReadableStream().getReader();
+    await reader.read();
+    await reader.cancel();
+  });
+  t.equal(calls()[1]?.status, 'cancelled', 'reader.cancel()');
+
+  await run(async () => {
+    const stream = await client.chat.completions.create(request);
+    for await (const _ of stream) stream.controller.abort();
+  });
+  t.equal(calls()[2]?.status, 'cancelled', 'controller.abort()');
+});
+
+t.test('tee(): both branches get every chunk; one span, complete once both are read', async (t) => {
+  const { client, run, calls } = await setup(t);
+  const [left, right] = await run(async () => (await client.chat.completions.create({ model: 'gpt-test', messages, stream: true })).tee());
+  const [a, b] = await Promise.all([collect(left), collect(right)]);
+  t.same(a, b);
+  t.equal(calls().length, 1);
+  t.equal(calls()[0]?.status, 'complete');
+  t.equal(calls()[0]?.resultPayload?.['output_text'], 'Echo: hello there');
+});
+
+t.test('chat.completions.stream() and finalChatCompletion(), parse(): one span each, helpers work', async (t) => {
+  const { plain, client, run, calls } = await setup(t);
+  const expected = await plain.chat.completions.stream({ model: 'gpt-test', messages }).finalChatCompletion();
+  const deltas: string[] = [];
+  const final = await run(() =>
+    client.chat.completions
+      .stream({ model: 'gpt-test', messages })
+      .on('content', (delta) => void deltas.push(delta))
+      .finalChatCompletion(),
+  );
+  t.same(final, expected, 'the helper aggregates the same completion');
+  t.equal(deltas.join(''), 'Echo: hello there');
+  t.equal(calls().length, 1);
+  t.equal(calls()[0]?.resultPayload?.['output_text'], 'Echo: hello there');
+
+  const parsed = await run(() =>
+    client.chat.completions.parse({ model: 'gpt-test', messages: [{ role: 'user', content: '{"a":1}' }], response_format: { type: 'json_object' } }),
+  );
+  t.equal(parsed.choices[0]?.message.content, 'Echo: {"a":1}');
+  t.equal(calls().length, 2, 'parse() is one span, through create()');
+  t.equal(calls()[1]?.status, 'complete');
+});
+
+t.test('.withResponse() and .asResponse() keep working; asResponse leaves the body to the caller', async (t) => {
+  const { plain, client, run, calls } = await setup(t);
+  const { data, response, request_id } = await run(() => client.chat.completions.create({ model: 'gpt-test', messages }).withResponse());
+  t.equal(data.choices[0]?.message.content, 'Echo: hello there');
+  t.equal(response.status, 200);
+  t.match(request_id, /^req_/);
+  t.equal(calls()[0]?.resultPayload?.['output_text'], 'Echo: hello there');
+
+  const expected = await (await plain.chat.completions.create({ model: 'gpt-test', messages }).asResponse()).text();
+  const raw = await run(() => client.chat.completions.create({ model: 'gpt-test', messages }).asResponse());
+  t.equal(await raw.text(), expected, 'the raw body, unread by the wrapper');
+  t.equal(calls()[1]?.status, 'complete');
+  t.same(calls()[1]?.resultPayload, { raw_response: { status: 200 } });
+});
+
+t.test('API errors reach the caller as the client throws them; the span fails with status, type and message', async (t) => {
+  const { plain, client, run, calls, server } = await setup(t);
+  for (const [model, type, message] of [
+    ['error-400', OpenAI.BadRequestError, '400 invalid_request_error: Invalid value for messages: empty'],
+    ['error-429', OpenAI.RateLimitError, '429 rate_limit_error: Rate limit reached'],
+    ['error-500', OpenAI.InternalServerError, '500 server_error: The server had an error'],
+  ] as const) {
+    const unwrapped = await plain.chat.completions.create({ model, messages }).catch((error: unknown) => error);
+    const before = server.requests.length;
+    const thrown = await run(() => client.chat.completions.create({ model, messages })).catch((error: unknown) => error);
+    t.type(thrown, type, model);
+    t.equal((thrown as Error).message, (unwrapped as Error).message);
+    t.equal((thrown as InstanceType<typeof type>).status, (unwrapped as InstanceType<typeof type>).status);
+    const span = calls().at(-1);
+    t.equal(span?.status, 'failed');
+    t.match(span?.resultPayload, { error: { type: type.name, message } });
+    if (model !== 'error-400') t.equal(server.requests.length - before, 2, `${model}: retried once (retry-after: 0), one span`);
+  }
+  t.equal(calls().length, 3);
+});
+
+t.test('an error in the middle of a stream fails the span and reaches the reader', async (t) => {
+  const { client, run, calls } = await setup(t);
+  const thrown = await run(async () => collect(await client.chat.completions.create({ model: 'error-stream', messages, stream: true }))).catch(
+    (error: unknown) => error,
+  );
+  t.type(thrown, OpenAI.APIError);
+  t.equal(calls()[0]?.status, 'failed');
+  t.match(calls()[0]?.resultPayload, { error: { message: /The model overloaded mid-stream/ } });
+});
+
+t.test('a request aborted by the caller\'s signal ends the span cancelled', async (t) => {
+  const { client, run, calls } = await setup(t);
+  const controller = new AbortController();
+  controller.abort();
+  const thrown = await run(() => client.chat.completions.create({ model: 'gpt-test', messages }, { signal: controller.signal })).catch((e: unknown) => e);
+  t.type(thrown, OpenAI.APIUserAbortError);
+  t.equal(calls()[0]?.status, 'cancelled');
+});
+
+t.test('responses.create, streamed or not, and responses.parse', async (t) => {
+  const { plain, client, run, calls } = await setup(t);
+  const request = { model: 'gpt-resp', input: 'hello there', instructions: 'be brief' };
+  const expected = await plain.responses.create(request);
+  const answer = await run(() => client.responses.create(request));
+  t.equal(JSON.stringify(answer), JSON.stringify(expected));
+  t.equal(answer.output_text, 'Echo: hello there', 'the client\'s own output_text helper');
+  const usage = { input_tokens: 2, output_tokens: 3, total_tokens: 5, cache_read_input_tokens: 1, reasoning_output_tokens: 2 };
+  t.same(calls()[0]?.resultPayload, { response_id: expected.id, response_model: 'gpt-resp-2026-01-01', finish_reasons: ['completed'], output_text: 'Echo: hello there', usage });
+  t.same(calls()[0]?.payload, request);
+
+  const events = await collect(await plain.responses.create({ ...request, stream: true }));
+  t.same(await run(async () => collect(await client.responses.create({ ...request, stream: true }))), events);
+  t.same(calls()[1]?.resultPayload, calls()[0]?.resultPayload, 'the stream folds into the same result');
+
+  await run(async () => {
+    for await (const event of await client.responses.create({ ...request, stream: true })) if (event.type === 'response.output_text.delta') break;
+  });
+  t.equal(calls()[2]?.status, 'cancelled');
+  t.same(calls()[2]?.resultPayload, { response_id: expected.id, response_model: 'gpt-resp-2026-01-01', output_text: 'Echo: ' });
+
+  const tools = [{ type: 'function' as const, name: 'get_weather', parameters: { type: 'object' }, strict: false }];
+  await run(() => client.responses.create({ model: 'gpt-resp', input: [{ role: 'user', content: 'weather?' }], tools }));
+  t.same(calls()[3]?.resultPayload?.['tool_calls'], [{ id: 'call_' + String(calls()[3]?.resultPayload?.['response_id']).slice(5), name: 'get_weather', arguments: '{"city":"Paris"}' }]);
+
+  const parsed = await run(() => client.responses.parse(request));
+  t.equal(parsed.output_text, 'Echo: hello there');
+  t.equal(calls().length, 5, 'parse() is one span');
+});
+
+t.test('embeddings.create: the vectors reach the caller decoded as usual; the span records count, size and usage', async (t) => {
+  const { plain, client, run, calls } = await setup(t);
+  const expected = await plain.embeddings.create({ model: 'emb', input: ['one two', 'three'] });
+  const answer = await run(() => client.embeddings.create({ model: 'emb', input: ['one two', 'three'] }));
+  t.same(answer, expected);
+  t.equal(calls()[0]?.schemaName, 'openai:embeddings');
+  t.same(calls()[0]?.resultPayload, { response_model: 'emb', embeddings: 2, dimensions: 4, usage: { input_tokens: 3, total_tokens: 3 } });
+  await run(() => client.embeddings.create({ model: 'emb', input: 'x', encoding_format: 'base64' }));
+  t.equal(calls()[1]?.resultPayload?.['embeddings'], 1);
+  t.notOk('dimensions' in (calls()[1]?.resultPayload ?? {}), 'a base64 vector has no length to record');
+});
+
+t.test('captureInput / captureOutput false keep the model and usage, drop the content; metadata is added', async (t) => {
+  const { client, run, calls } = await setup(t, { captureInput: false, captureOutput: false, metadata: { agent: 'planner', model: 'ignored' } });
+  await run(() => client.chat.completions.create({ model: 'gpt-test', messages, tools: [weather], temperature: 0 }));
+  t.same(calls()[0]?.payload, { agent: 'planner', model: 'gpt-test', tools: [weather], temperature: 0 });
+  t.same(calls()[0]?.resultPayload, {
+    response_id: calls()[0]?.resultPayload?.['response_id'],
+    response_model: 'gpt-test-2026-01-01',
+    finish_reasons: ['tool_calls'],
+    usage: { input_tokens: 2, output_tokens: 7, total_tokens: 9, cache_read_input_tokens: 2, reasoning_output_tokens: 3 },
+  });
+  await run(async () => collect(await client.chat.completions.create({ model: 'gpt-test', messages, stream: true })));
+  t.notOk('output_text' in (calls()[1]?.resultPayload ?? {}));
+  t.equal((calls()[1]?.resultPayload?.['usage'] as { input_tokens?: number }).input_tokens, 2);
+  await run(() => client.responses.create({ model: 'gpt-resp', input: 'hi', instructions: 'secret' }));
+  t.same(calls()[2]?.payload, { agent: 'planner', model: 'gpt-resp' });
+  t.notOk('output_text' in (calls()[2]?.resultPayload ?? {}));
+});
+
+t.test('spanType: the user\'s own span type replaces the built-in ones', async (t) => {
+  const llm = defineSpanType({ name: 'agent:llm', params: z.looseObject({ model: z.string() }) });
+  const { client, run, calls } = await setup(t, { spanType: llm }, { spanTypes: [llm] });
+  await run(() => client.chat.completions.create({ model: 'gpt-test', messages }));
+  await run(() => client.embeddings.create({ model: 'emb', input: 'x' }));
+  t.same(calls().map((span) => span.schemaName), ['agent:llm', 'agent:llm']);
+});
+
+t.test('wrapping a client twice traces each call once; calls without a request object pass through', async (t) => {
+  const { client, run, calls } = await setup(t);
+  t.equal(wrapOpenAI(client), client);
+  await run(() => client.chat.completions.create({ model: 'gpt-test', messages }));
+  t.equal(calls().length, 1);
+  // Not a request the API takes: the client's own error, untraced.
+  await t.rejects(async () => (client.chat.completions.create as unknown as (body: unknown) => unknown)(undefined), TypeError);
+  await t.rejects(async () => (client.responses.create as unknown as (body: unknown) => unknown)(undefined), TypeError);
+  t.equal(calls().length, 1);
+});
+
+t.test('bad options and clients throw a PrefactorConfigError naming them', async (t) => {
+  t.throws(() => wrapOpenAI(new OpenAI({ apiKey: 'x' }), { captureInput: 'no' as unknown as boolean }), PrefactorConfigError);
+  t.throws(() => wrapOpenAI(new OpenAI({ apiKey: 'x' }), { spanType: 3 as unknown as string }), /Expected `spanType`/);
+  t.throws(() => wrapOpenAI(new OpenAI({ apiKey: 'x' }), { spanType: '' }), /Expected `spanType`/);
+  t.throws(() => wrapOpenAI(new OpenAI({ apiKey: 'x' }), { metadata: [] as unknown as Record<string, unknown> }), /Expected `metadata` to be an object/);
+  t.throws(() => wrapOpenAI(new OpenAI({ apiKey: 'x' }), { captureOuput: true } as never), /Unknown option `captureOuput`/);
+  t.throws(() => wrapOpenAI(null as unknown as object), /Expected `client` to be an OpenAI client/);
+  t.ok(wrapOpenAI(new OpenAI({ apiKey: 'x' }), { metadata: {}, captureOutput: true }));
+});
+
+t.test('outside any instance a call goes to the default instance of the global tracer', async (t) => {
+  const server = await withModelServer(t);
+  const sink = new InMemorySink();
+  const tracer = init({ sink, logger: false });
+  t.teardown(() => tracer.shutdown());
+  const client = wrapOpenAI(openaiClient(server));
+  await client.chat.completions.create({ model: 'gpt-test', messages });
+  const [span] = sink.spans();
+  t.equal(span?.schemaName, 'openai:chat');
+  t.equal(span?.parentId, undefined);
+  t.equal(sink.instances()[0]?.id, span?.instanceId);
+});
+
+t.test('a disabled tracer, or a payload the tracer refuses, leaves the call untraced and working', async (t) => {
+  const server = await withModelServer(t);
+  const disabled = new Tracer({ enabled: false });
+  const client = wrapOpenAI(openaiClient(server));
+  const answer = await disabled.withSpan('agent', {}, () => client.chat.completions.create({ model: 'gpt-test', messages }));
+  t.equal(answer.choices[0]?.message.content, 'Echo: hello there');
+
+  const strict = defineSpanType({ name: 'strict', params: z.object({ model: z.literal('only-this') }) });
+  const { tracer, sink } = memoryTracer(t, { validatePayloads: 'throw' });
+  const refused = wrapOpenAI(openaiClient(server), { spanType: strict });
+  const stream = await tracer.withSpan('agent', {}, () => refused.chat.completions.create({ model: 'gpt-test', messages, stream: true }));
+  t.match((await collect(stream)).join(''), /Echo: /, 'the call ran');
+  t.same(sink.spans().map((span) => span.schemaName), ['agent'], 'untraced');
+  t.equal(server.requests.at(-1)?.body['stream_options'], undefined, 'an untraced call is sent as the caller wrote it');
+});
+
+t.test('the built-in span types register JSON schemas', async (t) => {
+  const entry = openaiChat.schemaEntry();
+  t.equal(entry.name, 'openai:chat');
+  t.match(entry.params_schema, { type: 'object', properties: { model: { type: 'string' } } });
+  t.match(entry.result_schema, { properties: { usage: { properties: { input_tokens: { type: 'number' } } } } });
+  t.same(openaiSpanTypes.map((type) => type.name), ['openai:chat', 'openai:responses', 'openai:embeddings']);
+});
