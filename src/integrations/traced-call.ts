@@ -205,14 +205,9 @@ function observeApiPromise(value: unknown, end: CallEnd, call: TracedCall): void
   define(target, 'parseResponse', function (this: unknown, ...args: unknown[]) {
     if (parsing) return Reflect.apply(parseResponse, this, args);
     parsing = true;
-    let parsed: unknown;
-    try {
-      parsed = Reflect.apply(parseResponse, this, args);
-    } catch (error) {
-      onError(error);
-      throw error;
-    }
-    return Promise.resolve(parsed).then(
+    // A throw becomes a rejection, as it would in the client's own `then` callback.
+    const parsed = new Promise<unknown>((resolve) => resolve(Reflect.apply(parseResponse, this, args)));
+    return parsed.then(
       (data) => {
         onData(data);
         return end.ended ? end.after(data) : data; // a stream's span is still open: no wait

@@ -10,9 +10,9 @@ function messageResult(message: Loose, content: readonly Loose[], captureOutput:
     const text: string[] = [];
     const tools: Loose[] = [];
     content.forEach((block, index) => {
-      if (block?.['type'] === 'text') text.push(block['text']);
-      else if (block?.['type'] === 'tool_use' || block?.['type'] === 'server_tool_use') {
-        tools.push({ id: block['id'], name: block['name'], arguments: toolArguments?.(index) ?? JSON.stringify(block['input'] ?? {}) });
+      if (block['type'] === 'text') text.push(block['text']);
+      else if (block['type'] === 'tool_use' || block['type'] === 'server_tool_use') {
+        tools.push({ id: block['id'], name: block['name'], arguments: toolArguments?.(index) ?? JSON.stringify(block['input']) });
       }
     });
     result['output_text'] = text.length === 0 ? null : text.join('');
@@ -26,7 +26,7 @@ function messageResult(message: Loose, content: readonly Loose[], captureOutput:
 /** `messages.create`: a `Message`, or its stream of events. */
 export function messagesRecorder(captureOutput: boolean): CallRecorder {
   return {
-    result: (data: Loose) => messageResult(data ?? {}, Array.isArray(data?.['content']) ? data['content'] : [], captureOutput),
+    result: (data: Loose) => messageResult(data, data['content'], captureOutput),
     stream: () => new MessageEvents(captureOutput),
   };
 }
@@ -61,7 +61,7 @@ class MessageEvents implements StreamAggregator {
       }
       case 'message_delta':
         Object.assign(this.#message, event['delta']);
-        for (const [key, value] of Object.entries(event['usage'] ?? {})) if (value != null) this.#message['usage'][key] = value;
+        for (const [key, value] of Object.entries(event['usage'] as Loose)) if (value != null) this.#message['usage'][key] = value;
         break;
     }
     return false;
@@ -69,7 +69,7 @@ class MessageEvents implements StreamAggregator {
 
   result(): Loose {
     const content = this.#blocks.map((block, index) => (block?.['type'] === 'text' ? { ...block, text: block['text'] + this.#text[index]!.join('') } : block));
-    return messageResult(this.#message, content, this.captureOutput, (index) => this.#json[index]!.join('') || JSON.stringify(this.#blocks[index]?.['input'] ?? {}));
+    return messageResult(this.#message, content, this.captureOutput, (index) => this.#json[index]!.join('') || JSON.stringify(this.#blocks[index]!['input']));
   }
 }
 

@@ -18,21 +18,20 @@ function withUsage(result: Loose, usage: GenAiUsage | undefined): Loose {
 export function chatRecorder(captureOutput: boolean, usageRequested: boolean): CallRecorder {
   return {
     result(data: Loose) {
-      const choices: Loose[] = Array.isArray(data?.['choices']) ? data['choices'] : [];
-      const result: Loose = { response_id: data?.['id'], response_model: data?.['model'], finish_reasons: choices.map((choice) => choice?.['finish_reason'] ?? null) };
+      const choices: Loose[] = data['choices'];
+      const result: Loose = { response_id: data['id'], response_model: data['model'], finish_reasons: choices.map((choice) => choice['finish_reason']) };
       if (captureOutput) {
-        const message = choices[0]?.['message'];
-        result['output_text'] = message?.['content'] ?? null;
-        if (Array.isArray(message?.['tool_calls'])) {
-          result['tool_calls'] = message['tool_calls'].map((call: Loose) => ({
-            id: call?.['id'],
-            name: call?.['function']?.['name'] ?? call?.['custom']?.['name'],
-            arguments: call?.['function']?.['arguments'] ?? call?.['custom']?.['input'],
-          }));
+        const message = choices[0]!['message'];
+        result['output_text'] = message['content'];
+        if (Array.isArray(message['tool_calls'])) {
+          result['tool_calls'] = message['tool_calls'].map((call: Loose) => {
+            const tool = call['function'] ?? call['custom'];
+            return { id: call['id'], name: tool['name'], arguments: tool['arguments'] ?? tool['input'] };
+          });
         }
-        if (typeof message?.['refusal'] === 'string') result['refusal'] = message['refusal'];
+        if (typeof message['refusal'] === 'string') result['refusal'] = message['refusal'];
       }
-      return withUsage(result, chatCompletionsUsage(data?.['usage']));
+      return withUsage(result, chatCompletionsUsage(data['usage']));
     },
     stream: () => new ChatStream(captureOutput, usageRequested),
   };
@@ -68,7 +67,7 @@ class ChatStream implements StreamAggregator {
     }
     const choices: Loose[] = chunk['choices'];
     for (const choice of choices) {
-      const index: number = choice['index'] ?? 0;
+      const index: number = choice['index'];
       if (choice['finish_reason'] != null) this.#finish[index] = choice['finish_reason'];
       else if (this.#finish[index] === undefined) this.#finish[index] = null;
       if (index !== 0 || !this.captureOutput) continue;
@@ -80,7 +79,7 @@ class ChatStream implements StreamAggregator {
   }
 
   #addToolCall(call: Loose): void {
-    const index: number = call['index'] ?? 0;
+    const index: number = call['index'];
     const tool = (this.#tools[index] ??= {});
     const args = (this.#toolArguments[index] ??= []);
     if (call['id'] !== undefined) tool.id = call['id'];
@@ -94,7 +93,7 @@ class ChatStream implements StreamAggregator {
     if (this.captureOutput) {
       result['output_text'] = this.#text.length === 0 ? null : this.#text.join('');
       if (this.#tools.length > 0) {
-        result['tool_calls'] = this.#tools.map((tool, index) => ({ ...tool, arguments: (this.#toolArguments[index] ?? []).join('') }));
+        result['tool_calls'] = this.#tools.map((tool, index) => ({ ...tool, arguments: this.#toolArguments[index]!.join('') }));
       }
     }
     return withUsage(result, this.#usage);
@@ -106,15 +105,15 @@ function responseResult(response: Loose, captureOutput: boolean): Loose {
   const result: Loose = {
     response_id: response['id'],
     response_model: response['model'],
-    finish_reasons: [response['incomplete_details']?.['reason'] ?? response['status'] ?? null],
+    finish_reasons: [response['incomplete_details']?.['reason'] ?? response['status']],
   };
   if (captureOutput) {
     const text: string[] = [];
     const tools: ToolCall[] = [];
-    for (const item of Array.isArray(response['output']) ? (response['output'] as Loose[]) : []) {
-      if (item?.['type'] === 'message' && Array.isArray(item['content'])) {
-        for (const part of item['content']) if (part?.['type'] === 'output_text') text.push(part['text']);
-      } else if (item?.['type'] === 'function_call' || item?.['type'] === 'custom_tool_call') {
+    for (const item of response['output'] as Loose[]) {
+      if (item['type'] === 'message') {
+        for (const part of item['content']) if (part['type'] === 'output_text') text.push(part['text']);
+      } else if (item['type'] === 'function_call' || item['type'] === 'custom_tool_call') {
         tools.push({ id: item['call_id'], name: item['name'], arguments: item['arguments'] ?? item['input'] });
       }
     }
@@ -127,7 +126,7 @@ function responseResult(response: Loose, captureOutput: boolean): Loose {
 /** `responses.create`: a `Response`, or a stream of events ending with `response.completed`. */
 export function responsesRecorder(captureOutput: boolean): CallRecorder {
   return {
-    result: (data: Loose) => responseResult(data ?? {}, captureOutput),
+    result: (data: Loose) => responseResult(data, captureOutput),
     stream: () => new ResponsesStream(captureOutput),
   };
 }
@@ -164,11 +163,11 @@ class ResponsesStream implements StreamAggregator {
 /** `embeddings.create`: how many vectors, of which size, and the usage (the vectors are not recorded). */
 export const embeddingsRecorder: CallRecorder = {
   result(data: Loose) {
-    const vectors: Loose[] = Array.isArray(data?.['data']) ? data['data'] : [];
+    const vectors: Loose[] = data['data'];
     const first = vectors[0]?.['embedding'];
-    const result: Loose = { response_model: data?.['model'], embeddings: vectors.length };
-    if (Array.isArray(first) || ArrayBuffer.isView(first)) result['dimensions'] = (first as ArrayLike<number>).length;
-    return withUsage(result, chatCompletionsUsage(data?.['usage']));
+    const result: Loose = { response_model: data['model'], embeddings: vectors.length };
+    if (Array.isArray(first)) result['dimensions'] = first.length; // not for a base64 string
+    return withUsage(result, chatCompletionsUsage(data['usage']));
   },
   /* c8 ignore next 3 -- the Embeddings API does not stream */
   stream() {
