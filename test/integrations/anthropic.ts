@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import Anthropic from '@anthropic-ai/sdk';
-import { PrefactorConfigError } from '../../src/index.js';
+import { PrefactorConfigError, Tracer } from '../../src/index.js';
 import { anthropicMessages, anthropicSpanTypes, wrapAnthropic } from '../../src/integrations/anthropic/index.js';
 import { memoryTracer } from '../fixtures/tracer.js';
 import { anthropicClient, collect, withModelServer } from '../fixtures/model-server.js';
@@ -150,4 +150,8 @@ t.test('options: content capture off, metadata, wrapping twice, bad options', as
   t.throws(() => wrapAnthropic(new Anthropic({ apiKey: 'x' }), { captureOutput: 1 as unknown as boolean }), PrefactorConfigError);
   t.throws(() => wrapAnthropic(42 as unknown as object), /an Anthropic client/);
   t.equal(anthropicMessages.schemaEntry().name, 'anthropic:messages');
+  const disabled = new Tracer({ enabled: false });
+  const answer = await disabled.withSpan('agent', {}, () => client.messages.create({ model: 'claude-test', max_tokens: 5, messages }));
+  t.equal(answer.content[0]?.type, 'text', 'a disabled tracer: the call runs untraced');
+  t.equal(calls().length, 2);
 });

@@ -345,6 +345,10 @@ t.test('a disabled tracer, or a payload the tracer refuses, leaves the call untr
   const client = wrapOpenAI(openaiClient(server));
   const answer = await disabled.withSpan('agent', {}, () => client.chat.completions.create({ model: 'gpt-test', messages }));
   t.equal(answer.choices[0]?.message.content, 'Echo: hello there');
+  const vectors = await disabled.withSpan('agent', {}, () => client.embeddings.create({ model: 'emb', input: 'x' }));
+  t.equal(vectors.data.length, 1);
+  const bare = {};
+  t.equal(wrapOpenAI(bare), bare, 'an object without resources is left alone');
 
   const strict = defineSpanType({ name: 'strict', params: z.object({ model: z.literal('only-this') }) });
   const { tracer, sink } = memoryTracer(t, { validatePayloads: 'throw' });

@@ -45,6 +45,8 @@ t.test('a plain value, a plain promise, a rejected one, a sync throw', async (t)
     // A builder that throws: the span still ends, with a stand-in result.
     const throwing: CallRecorder = { result: () => { throw 'odd'; }, stream: counting };
     t.equal(traceCall(call(() => 1, { recorder: throwing })), 1);
+    const throwingError: CallRecorder = { result: () => { throw new RangeError('odd'); }, stream: counting };
+    t.equal(traceCall(call(() => 1, { recorder: throwingError })), 1);
     const frozen = Object.freeze({ then: (resolve: (v: unknown) => void) => resolve(1), parseResponse: () => 1, responsePromise: Promise.resolve() });
     t.equal(traceCall(call(() => frozen)), frozen, 'an object that cannot be observed is returned as it is');
   });
@@ -54,6 +56,7 @@ t.test('a plain value, a plain promise, a rejected one, a sync throw', async (t)
     ['complete', { data: 'ok' }],
     ['failed', { error: { type: 'TypeError', message: 'bad' } }],
     ['failed', { error: { type: 'TypeError', message: 'bad' } }],
+    ['complete', { _prefactor_error: 'the answer could not be read: odd' }],
     ['complete', { _prefactor_error: 'the answer could not be read: odd' }],
     ['complete', undefined],
   ]);
@@ -69,6 +72,8 @@ t.test('a stream without an `iterator` member is observed through Symbol.asyncIt
     const seen: number[] = [];
     for (let step = await iterator.next(); !step.done; step = await iterator.next()) seen.push(step.value);
     t.same(seen, [0, 1, 2]);
+    t.same(await iterator.next(), { done: true, value: undefined }, 'a read after the end');
+    t.same(await iterator.return!(), { done: true, value: undefined }, 'a return() after the end');
     t.ok(returned[Symbol.asyncIterator](), 'a second reading goes to the source');
   });
   t.same(sink.spans()[1]?.resultPayload, { items: 3 });
@@ -96,6 +101,34 @@ t.test('throw() and return() on the observed iterator; a throwing aggregator; la
     await odd.next();
   });
   t.same(sink.spans().slice(1).map((span) => span.status), ['failed', 'cancelled', 'complete']);
+});
+
+/** The members of a Stainless `APIPromise` the wrapper uses, on a small object. */
+function apiPromiseShape(parse: () => Promise<unknown>) {
+  const responsePromise = Promise.resolve({ status: 200 });
+  return {
+    responsePromise,
+    parseResponse: parse,
+    then(onFulfilled?: (value: unknown) => unknown, onRejected?: (error: unknown) => unknown) {
+      return responsePromise.then(() => this.parseResponse()).then(onFulfilled, onRejected);
+    },
+  };
+}
+
+t.test('an APIPromise parsed twice ends its span once; a failed parse fails it', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const error = new SyntaxError('Unexpected end of JSON input');
+  await tracer.withSpan('agent', {}, async () => {
+    const twice = traceCall(call(() => apiPromiseShape(async () => 'body'))) as ReturnType<typeof apiPromiseShape>;
+    t.equal(await twice, 'body');
+    t.equal(await twice.parseResponse(), 'body', 'a second parse goes to the source');
+    const failing = traceCall(call(() => apiPromiseShape(async () => { throw error; }))) as ReturnType<typeof apiPromiseShape>;
+    t.equal(await Promise.resolve(failing).catch((thrown: unknown) => thrown), error, 'the parse error, unchanged');
+  });
+  t.match(sink.spans().slice(1), [
+    { status: 'complete', resultPayload: { data: 'body' } },
+    { status: 'failed', resultPayload: { error: { type: 'SyntaxError' } } },
+  ]);
 });
 
 t.test('spanError: API errors read as status, type, message; other values pass', async (t) => {
