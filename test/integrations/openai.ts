@@ -1,25 +1,13 @@
-import t, { type Test } from 'tap';
+import t from 'tap';
 import OpenAI from 'openai';
 import { z } from 'zod';
 import { InMemorySink, PrefactorConfigError, Tracer, defineSpanType, init } from '../../src/index.js';
 import { openaiChat, openaiSpanTypes, wrapOpenAI } from '../../src/integrations/openai/index.js';
 import { memoryTracer } from '../fixtures/tracer.js';
-import { collect, openaiClient, withModelServer } from '../fixtures/model-server.js';
+import { collect, openaiClient, openaiSetup as setup, withModelServer } from '../fixtures/model-server.js';
 
 const messages = [{ role: 'user' as const, content: 'hello there' }];
 const weather = { type: 'function' as const, function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } };
-
-/** A tracer on an InMemorySink, a fake server, an unwrapped and a wrapped client of it. */
-async function setup(t: Test, options: Parameters<typeof wrapOpenAI>[1] = undefined, tracerOptions = {}) {
-  const { tracer, sink } = memoryTracer(t, { spanTypes: [...openaiSpanTypes], ...tracerOptions });
-  const server = await withModelServer(t);
-  const plain = openaiClient(server);
-  const client = wrapOpenAI(openaiClient(server), options);
-  /** The spans of the model calls made inside `fn` (children of an 'agent' span). */
-  const run = async <T>(fn: () => Promise<T>): Promise<T> => tracer.withSpan('agent', {}, fn);
-  const calls = () => sink.spans().filter((span) => span.schemaName !== 'agent');
-  return { tracer, sink, server, plain, client, run, calls };
-}
 
 t.test('wrapOpenAI returns the same client; a call is a child span with the request and the answer', async (t) => {
   const { plain, client, run, calls, sink } = await setup(t);
