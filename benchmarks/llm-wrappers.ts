@@ -57,66 +57,58 @@ const tracedAnthropic = wrapAnthropic(anthropic());
 const short = [{ role: 'user' as const, content: 'What is the weather in Paris today?' }];
 const long = [{ role: 'user' as const, content: Array.from({ length: WORDS }, (_, i) => `w${i}`).join(' ') }];
 
-type Workload = { name: string; units: number; unit: string; run: (client: 'plain' | 'traced') => Promise<number> };
+/** One unit of work (a call, or a whole stream) on the unwrapped or the wrapped client; resolves to its units (1, or chunks). */
+type Workload = { name: string; unit: string; repeat: number; once: (client: 'plain' | 'traced') => Promise<number> };
 
 const workloads: Workload[] = [
   {
     name: 'openai chat.completions.create',
-    units: CALLS,
     unit: 'call',
-    run: async (which) => {
-      const client = which === 'plain' ? plainOpenAI : tracedOpenAI;
-      for (let i = 0; i < CALLS; i++) await client.chat.completions.create({ model: 'gpt-bench', messages: short, temperature: 0 });
-      return CALLS;
+    repeat: CALLS,
+    once: async (which) => {
+      await (which === 'plain' ? plainOpenAI : tracedOpenAI).chat.completions.create({ model: 'gpt-bench', messages: short, temperature: 0 });
+      return 1;
     },
   },
   {
     name: 'anthropic messages.create',
-    units: CALLS,
     unit: 'call',
-    run: async (which) => {
-      const client = which === 'plain' ? plainAnthropic : tracedAnthropic;
-      for (let i = 0; i < CALLS; i++) await client.messages.create({ model: 'claude-bench', max_tokens: 100, messages: short });
-      return CALLS;
+    repeat: CALLS,
+    once: async (which) => {
+      await (which === 'plain' ? plainAnthropic : tracedAnthropic).messages.create({ model: 'claude-bench', max_tokens: 100, messages: short });
+      return 1;
     },
   },
   {
     name: 'openai chat stream (stream_options set)',
-    units: 0,
     unit: 'chunk',
-    run: async (which) => {
-      const client = which === 'plain' ? plainOpenAI : tracedOpenAI;
+    repeat: STREAMS,
+    once: async (which) => {
       let chunks = 0;
-      for (let i = 0; i < STREAMS; i++) {
-        const stream = await client.chat.completions.create({ model: 'gpt-bench', messages: long, stream: true, stream_options: { include_usage: true } });
-        for await (const _ of stream) chunks++;
-      }
+      const client = which === 'plain' ? plainOpenAI : tracedOpenAI;
+      for await (const _ of await client.chat.completions.create({ model: 'gpt-bench', messages: long, stream: true, stream_options: { include_usage: true } })) chunks++;
       return chunks;
     },
   },
   {
     name: 'openai chat stream (usage asked by the wrapper)',
-    units: 0,
     unit: 'chunk',
-    run: async (which) => {
-      const client = which === 'plain' ? plainOpenAI : tracedOpenAI;
+    repeat: STREAMS,
+    once: async (which) => {
       let chunks = 0;
-      for (let i = 0; i < STREAMS; i++) {
-        for await (const _ of await client.chat.completions.create({ model: 'gpt-bench', messages: long, stream: true })) chunks++;
-      }
+      const client = which === 'plain' ? plainOpenAI : tracedOpenAI;
+      for await (const _ of await client.chat.completions.create({ model: 'gpt-bench', messages: long, stream: true })) chunks++;
       return chunks;
     },
   },
   {
     name: 'anthropic messages stream',
-    units: 0,
     unit: 'chunk',
-    run: async (which) => {
-      const client = which === 'plain' ? plainAnthropic : tracedAnthropic;
+    repeat: STREAMS,
+    once: async (which) => {
       let chunks = 0;
-      for (let i = 0; i < STREAMS; i++) {
-        for await (const _ of await client.messages.create({ model: 'claude-bench', max_tokens: 100, messages: long, stream: true })) chunks++;
-      }
+      const client = which === 'plain' ? plainAnthropic : tracedAnthropic;
+      for await (const _ of await client.messages.create({ model: 'claude-bench', max_tokens: 100, messages: long, stream: true })) chunks++;
       return chunks;
     },
   },
@@ -127,29 +119,40 @@ function cpuUs(): number {
   return user + system;
 }
 
-async function measure(run: () => Promise<number>): Promise<{ us: number; units: number }> {
-  const start = cpuUs();
-  const units = await run();
-  return { us: cpuUs() - start, units };
+/**
+ * One round: unwrapped and wrapped units alternate one by one (so both meet the same machine
+ * state), each unit's process CPU counted to its side. Returns us per unit for each side.
+ */
+async function round(workload: Workload): Promise<{ plain: number; traced: number; units: number }> {
+  const cpu = { plain: 0, traced: 0 };
+  const units = { plain: 0, traced: 0 };
+  for (let i = 0; i < workload.repeat; i++) {
+    for (const which of i % 2 === 0 ? (['plain', 'traced'] as const) : (['traced', 'plain'] as const)) {
+      const start = cpuUs();
+      units[which] += await workload.once(which);
+      cpu[which] += cpuUs() - start;
+    }
+  }
+  return { plain: cpu.plain / units.plain, traced: cpu.traced / units.traced, units: units.traced };
 }
 
 printHeader('LLM client wrappers: CPU over the unwrapped client', { calls: CALLS, streams: STREAMS, rounds: ROUNDS, chunksPerStream: `~${WORDS + 3}` });
 const rows: string[][] = [];
 await tracer.withInstance(async () => {
   for (const workload of workloads) {
-    await workload.run('plain'); // warm-up
-    await workload.run('traced');
+    for (let i = 0; i < 20; i++) await workload.once(i % 2 === 0 ? 'plain' : 'traced'); // warm-up
+    const overheads: number[] = [];
     const plain: number[] = [];
     const traced: number[] = [];
     let units = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const a = await measure(() => workload.run('plain'));
-      const b = await measure(() => workload.run('traced'));
-      plain.push(a.us / a.units);
-      traced.push(b.us / b.units);
-      units = b.units;
+    for (let r = 0; r < ROUNDS; r++) {
+      const result = await round(workload);
+      plain.push(result.plain);
+      traced.push(result.traced);
+      overheads.push(result.traced - result.plain);
+      units = result.units;
     }
-    const overhead = median(traced) - median(plain);
+    const overhead = median(overheads);
     const target = workload.unit === 'call' ? 20 : 2;
     rows.push([
       workload.name,
@@ -163,7 +166,7 @@ await tracer.withInstance(async () => {
 });
 printTable(['workload', 'per round', 'unwrapped us/unit', 'wrapped us/unit', 'overhead us/unit', 'target'], rows);
 printNotes([
-  'CPU of this process only (the fake server runs in a child process); medians over alternating rounds',
+  'CPU of this process only (the fake server runs in a child process); unwrapped and wrapped calls alternate one by one; overhead = median over rounds of (wrapped - unwrapped)',
   'a streamed chunk\'s figure includes the span of its call spread over its ~200 chunks',
   '"usage asked by the wrapper": the request gets stream_options.include_usage, so the client also parses `"usage":null` in every chunk and one chunk more, which the wrapper hides',
 ]);
