@@ -50,7 +50,7 @@ t.test('redactPayload gets a masked copy with its context; its answer is sent', 
 });
 
 t.test('a hook that throws or answers something unserialisable fails closed: counted, logged once', async (t) => {
-  const answers: unknown[] = [() => { throw new Error('hook bug'); }, () => 'text', () => [1], () => ({ big: 1n }), () => null];
+  const answers: unknown[] = [() => { throw new Error('hook bug'); }, () => 'text', () => [1], () => ({ big: 1n }), () => null, () => { throw 'a string'; }];
   let next = 0;
   const { tracer, sink, logger } = memoryTracer(t, {
     redactPayload: () => {
@@ -59,8 +59,8 @@ t.test('a hook that throws or answers something unserialisable fails closed: cou
     },
   });
   for (let index = 0; index < answers.length; index++) tracer.withSpan('s', { password: 'p', index }, () => undefined);
-  t.same(sink.spans().map((span) => span.payload), Array.from({ length: 5 }, () => ({ redacted: 'redaction_failed' })));
-  t.equal(tracer.stats().redactionFailures, 5);
+  t.same(sink.spans().map((span) => span.payload), Array.from({ length: 6 }, () => ({ redacted: 'redaction_failed' })));
+  t.equal(tracer.stats().redactionFailures, 6);
   t.equal(logger.messages('error').length, 1);
   t.match(logger.messages('error')[0], /Redaction failed \(redactPayload\) for a payload of span type "s": hook bug/);
 });
@@ -83,6 +83,19 @@ t.test('per span type: its own keys, and content left out for sensitive data-ris
   t.same(spans[2]!.resultPayload, { diagnosis: 'd' }, 'redact: [] opts back in');
   t.same(spans[3]!.resultPayload, { redacted: 'not_captured' });
   t.same(spans[4]!.payload, { customer: { phone: '[REDACTED]' } }, 'the compiled rules are reused');
+});
+
+t.test('a value the keys cannot judge is checked on its text, and sent as it is when nothing matches', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  tracer.withSpan('s', new Map([['note', 'he said "password": no']]), () => undefined);
+  t.same(sink.spans()[0]!.payload, { value: { note: 'he said "password": no' } });
+});
+
+t.test('a hook that throws something other than an Error is reported too', async (t) => {
+  const { tracer, sink, logger } = memoryTracer(t, { redactPayload: () => { throw 'not an error'; } });
+  tracer.withSpan('s', { a: 1 }, () => undefined);
+  t.same(sink.spans()[0]!.payload, { redacted: 'redaction_failed' });
+  t.match(logger.messages('error'), [/: not an error\./]);
 });
 
 t.test('redaction options are checked', async (t) => {
