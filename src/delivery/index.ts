@@ -32,7 +32,7 @@ import type { DeliveryStats, InstanceRegistration, SpanEndEvent, SpanSink, SpanS
 import { DELIVERY_OPTION_KEYS, resolveDeliveryOptions } from './options.js';
 import type { DeliveryOptions, ResolvedDeliveryOptions } from './options.js';
 import { Outbox } from './outbox.js';
-import { DeliveryCounters, errorText } from './stats.js';
+import { DropLog, errorText } from './stats.js';
 import { Worker } from './worker.js';
 
 export { DELIVERY_DEFAULTS, DELIVERY_OPTION_KEYS } from './options.js';
@@ -68,7 +68,7 @@ interface FlushWaiter {
 export class DeliverySink implements SpanSink {
   readonly #logger: Logger;
   readonly #options: ResolvedDeliveryOptions;
-  readonly #counters: DeliveryCounters;
+  readonly #drops: DropLog;
   readonly #outbox: Outbox;
   readonly #worker: Worker;
   /** Waiting flushes, oldest (lowest seq) first. */
@@ -78,9 +78,9 @@ export class DeliverySink implements SpanSink {
   constructor(client: PrefactorHttpClient, logger: Logger, options: ResolvedDeliveryOptions) {
     this.#logger = logger;
     this.#options = options;
-    this.#counters = new DeliveryCounters(logger, detach);
-    this.#outbox = new Outbox(this.#counters, options.maxQueueSize, options.maxQueueBytes);
-    this.#worker = new Worker(client, logger, options, this.#outbox, this.#counters, detach, () => this.#settle());
+    this.#drops = new DropLog(logger, detach);
+    this.#outbox = new Outbox(this.#drops, options.maxQueueSize, options.maxQueueBytes);
+    this.#worker = new Worker(client, logger, options, this.#outbox, detach, () => this.#settle());
   }
 
   #unexpected(where: string, error: unknown): void {
@@ -150,11 +150,25 @@ export class DeliverySink implements SpanSink {
   }
 
   setTerminateHandler(handler: (instanceId: string, reason: string) => void): void {
-    this.#worker.sender.onTerminate = handler;
+    this.#worker.onTerminate = handler;
   }
 
+  /** Read from the state that owns each counter: the outbox, the sender, the drop log. */
   stats(): DeliveryStats {
-    return this.#counters.snapshot();
+    const outbox = this.#outbox.counts();
+    const sender = this.#worker.sender;
+    return {
+      operationsEnqueued: outbox.enqueued,
+      operationsSent: outbox.sent,
+      operationsRetried: outbox.retried + sender.retried,
+      operationsCoalesced: outbox.coalesced,
+      batchesSent: sender.batches,
+      requestsSent: sender.requests,
+      dropped: this.#drops.snapshot(),
+      queued: outbox.queued,
+      inFlight: outbox.inFlight,
+      bytesHeld: outbox.bytesHeld,
+    };
   }
 
   /** Resolves the waiters whose operations are all resolved. */
@@ -167,7 +181,7 @@ export class DeliverySink implements SpanSink {
     try {
       const seq = this.#outbox.lastSeq;
       if (this.#outbox.oldestSeq > seq) {
-        this.#counters.reportStorms();
+        this.#drops.reportStorms();
         return Promise.resolve(true);
       }
       return new Promise<boolean>((resolve) => {
@@ -178,7 +192,7 @@ export class DeliverySink implements SpanSink {
             clearTimeout(timer);
             this.#waiters = this.#waiters.filter((w) => w !== waiter);
             this.#worker.keepAlive = this.#waiters.length > 0;
-            this.#counters.reportStorms();
+            this.#drops.reportStorms();
             resolve(delivered);
           },
         };
@@ -210,7 +224,7 @@ export class DeliverySink implements SpanSink {
     try {
       this.#worker.stop();
       if (!delivered) this.#outbox.dropAll('shutdown_timeout');
-      this.#counters.reportStorms();
+      this.#drops.reportStorms();
       this.#settle();
       /* c8 ignore start: defensive, shutdown() never rejects */
     } catch (error) {

@@ -2,7 +2,7 @@ import { nanoid } from 'nanoid';
 import type { DropReason, InstanceRegistration, SpanEndEvent, SpanStartEvent } from '../sinks/span-sink.js';
 import { CREATE, DONE, DROPPED, IN_FLIGHT, INSTANCE_FINISH, InstanceState, Operation, QUEUED, REGISTER, SPAN_FINISH, START } from './operations.js';
 import { DroppedSpans } from './dropped-spans.js';
-import type { DeliveryCounters } from './stats.js';
+import type { DropLog } from './stats.js';
 
 /** How many dropped span ids are remembered, so their finishes and children are dropped too. */
 const DROPPED_SPANS_KEPT = 10_000;
@@ -33,14 +33,25 @@ export class Outbox {
   #needsCascade = false;
   readonly #keyPrefix = nanoid(16);
   #keys = 0;
-  readonly #counters: DeliveryCounters;
+  readonly #drops: DropLog;
   readonly #maxQueueSize: number;
+  // The outbox owns the counters of what passes through it (in operations; a create carrying its
+  // span's finish counts 2). Every operation received counts in `enqueued`, even one refused on
+  // arrival, and then sits in exactly one of sent, dropped (the drop log), queued, inFlight.
+  #enqueued = 0;
+  #sent = 0;
+  #coalesced = 0;
+  /** Attempts beyond the first, of operations the engine took again (the client's own retries are the sender's). */
+  #retried = 0;
+  #queued = 0;
+  #inFlight = 0;
+  #bytesHeld = 0;
   readonly #maxQueueBytes: number;
   /** Set once shutdown began: new operations count `after_shutdown`. */
   closed = false;
 
-  constructor(counters: DeliveryCounters, maxQueueSize: number, maxQueueBytes: number) {
-    this.#counters = counters;
+  constructor(drops: DropLog, maxQueueSize: number, maxQueueBytes: number) {
+    this.#drops = drops;
     this.#maxQueueSize = maxQueueSize;
     this.#maxQueueBytes = maxQueueBytes;
   }
@@ -59,13 +70,31 @@ export class Outbox {
     return this.#head;
   }
 
+  /** Operations in a request now (weighted). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** The outbox's counters, for `stats()`. */
+  counts(): { enqueued: number; sent: number; coalesced: number; retried: number; queued: number; inFlight: number; bytesHeld: number } {
+    return {
+      enqueued: this.#enqueued,
+      sent: this.#sent,
+      coalesced: this.#coalesced,
+      retried: this.#retried,
+      queued: this.#queued,
+      inFlight: this.#inFlight,
+      bytesHeld: this.#bytesHeld,
+    };
+  }
+
   /** Counts an operation that did not get in. */
   #refuse(reason: DropReason): void {
-    this.#counters.drop(reason, 1);
+    this.#drops.drop(reason, 1);
   }
 
   #admit(bytes: number): boolean {
-    return this.#held < this.#maxQueueSize && this.#counters.bytesHeld + bytes <= this.#maxQueueBytes;
+    return this.#held < this.#maxQueueSize && this.#bytesHeld + bytes <= this.#maxQueueBytes;
   }
 
   #link(op: Operation, instance: InstanceState | undefined, countsForInstance: boolean): void {
@@ -78,8 +107,8 @@ export class Outbox {
     this.#held++;
     this.queuedEntries++;
     this.queuedBytes += op.bytes;
-    this.#counters.queued++;
-    this.#counters.bytesHeld += op.bytes;
+    this.#queued++;
+    this.#bytesHeld += op.bytes;
   }
 
   #rememberDroppedSpan(id: string): void {
@@ -88,7 +117,7 @@ export class Outbox {
   }
 
   registerInstance(registration: InstanceRegistration, payload: string | undefined): void {
-    this.#counters.enqueued++;
+    this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
     const instance = new InstanceState();
@@ -105,7 +134,7 @@ export class Outbox {
   }
 
   startInstance(instanceId: string, timestamp: string): void {
-    this.#counters.enqueued++;
+    this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
     const instance = this.#instances.get(instanceId);
@@ -118,7 +147,7 @@ export class Outbox {
   }
 
   finishInstance(instanceId: string, status: string, timestamp: string): void {
-    this.#counters.enqueued++;
+    this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
     const instance = this.#instances.get(instanceId);
@@ -133,7 +162,7 @@ export class Outbox {
   }
 
   spanStarted(span: SpanStartEvent): void {
-    this.#counters.enqueued++;
+    this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
     const instance = this.#instances.get(span.instanceId);
@@ -163,7 +192,7 @@ export class Outbox {
   }
 
   spanEnded(span: SpanEndEvent): void {
-    this.#counters.enqueued++;
+    this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
     const create = this.#spans.get(span.id);
@@ -174,16 +203,16 @@ export class Outbox {
     if (create !== undefined && create.state === QUEUED && create.attempts === 0) {
       // Coalesce: never sent, so its idempotency key was never used with another body. No new
       // entry: only the result's bytes must fit.
-      if (this.#counters.bytesHeld + bytes > this.#maxQueueBytes) return this.#refuse('queue_overflow');
+      if (this.#bytesHeld + bytes > this.#maxQueueBytes) return this.#refuse('queue_overflow');
       create.status = span.status;
       create.finishedAt = span.finishedAt;
       create.result = result;
       create.bytes += bytes;
       create.weight = 2;
       this.queuedBytes += bytes;
-      this.#counters.bytesHeld += bytes;
-      this.#counters.queued++;
-      this.#counters.coalesced++;
+      this.#bytesHeld += bytes;
+      this.#queued++;
+      this.#coalesced++;
       return;
     }
     if (!this.#admit(bytes)) return this.#refuse('queue_overflow');
@@ -225,12 +254,12 @@ export class Outbox {
     op.state = IN_FLIGHT;
     op.stamp = stamp;
     this.giveKey(op);
-    if (op.attempts > 0) this.#counters.retried += op.weight;
+    if (op.attempts > 0) this.#retried += op.weight;
     op.attempts++;
     this.queuedEntries--;
     this.queuedBytes -= op.bytes;
-    this.#counters.queued -= op.weight;
-    this.#counters.inFlight += op.weight;
+    this.#queued -= op.weight;
+    this.#inFlight += op.weight;
     const instance = op.instance;
     if (instance !== undefined && op.kind !== INSTANCE_FINISH) {
       if (instance.stamp !== stamp) {
@@ -246,8 +275,8 @@ export class Outbox {
     op.state = QUEUED;
     this.queuedEntries++;
     this.queuedBytes += op.bytes;
-    this.#counters.inFlight -= op.weight;
-    this.#counters.queued += op.weight;
+    this.#inFlight -= op.weight;
+    this.#queued += op.weight;
   }
 
   #unlink(op: Operation): void {
@@ -258,12 +287,12 @@ export class Outbox {
     op.prev = undefined;
     op.next = undefined;
     this.#held--;
-    this.#counters.bytesHeld -= op.bytes;
+    this.#bytesHeld -= op.bytes;
     if (op.state === QUEUED) {
       this.queuedEntries--;
       this.queuedBytes -= op.bytes;
-      this.#counters.queued -= op.weight;
-    } else this.#counters.inFlight -= op.weight;
+      this.#queued -= op.weight;
+    } else this.#inFlight -= op.weight;
     if (op.instance !== undefined && op.kind !== INSTANCE_FINISH) op.instance.held--;
     if (op.kind === CREATE && this.#spans.get(op.id) === op) this.#spans.delete(op.id);
   }
@@ -274,7 +303,7 @@ export class Outbox {
     if (op.state !== IN_FLIGHT) return;
     this.#unlink(op);
     op.state = DONE;
-    this.#counters.sent += op.weight;
+    this.#sent += op.weight;
     if (op.instance?.head === op) op.instance.head = undefined;
     op.release();
     op.instance = undefined;
@@ -284,7 +313,7 @@ export class Outbox {
   drop(op: Operation, reason: DropReason): void {
     this.#unlink(op);
     op.state = DROPPED;
-    this.#counters.drop(reason, op.weight);
+    this.#drops.drop(reason, op.weight);
     if (op.kind === CREATE) this.#rememberDroppedSpan(op.id);
     if ((op.kind === REGISTER || op.kind === START) && op.instance !== undefined) op.instance.dropped = true;
     op.release();
@@ -324,7 +353,7 @@ export class Outbox {
     this.#spans.clear();
     this.#instances.clear();
     this.#needsCascade = false;
-    this.#counters.queued = this.#counters.inFlight = this.#counters.bytesHeld = 0;
-    if (weight > 0) this.#counters.drop(reason, weight);
+    this.#queued = this.#inFlight = this.#bytesHeld = 0;
+    if (weight > 0) this.#drops.drop(reason, weight);
   }
 }
