@@ -34,6 +34,7 @@ import type { DeliveryOptions, ResolvedDeliveryOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { DropLog, errorText } from './stats.js';
 import { Worker } from './worker.js';
+import { reportOnExit } from './exit-report.js';
 
 export { DELIVERY_DEFAULTS, DELIVERY_OPTION_KEYS } from './options.js';
 export type { DeliveryOptions } from './options.js';
@@ -74,6 +75,7 @@ export class DeliverySink implements SpanSink {
   /** Waiting flushes, oldest (lowest seq) first. */
   #waiters: FlushWaiter[] = [];
   #shutdown: Promise<boolean> | undefined;
+  readonly #stopReporting: () => void;
 
   constructor(client: PrefactorHttpClient, logger: Logger, options: ResolvedDeliveryOptions) {
     this.#logger = logger;
@@ -81,6 +83,20 @@ export class DeliverySink implements SpanSink {
     this.#drops = new DropLog(logger, detach);
     this.#outbox = new Outbox(this.#drops, options.maxQueueSize, options.maxQueueBytes);
     this.#worker = new Worker(client, logger, options, this.#outbox, detach, () => this.#settle());
+    this.#stopReporting = reportOnExit(this);
+  }
+
+  /** At process exit: when operations are still held, says how many spans they are and the fix. */
+  reportUndelivered(): void {
+    const { operations, spans } = this.#outbox.held();
+    if (operations === 0) return;
+    safeLog(
+      this.#logger,
+      'error',
+      `${spans} span(s) (${operations} operation(s)) were not delivered: the process exited while they were still queued or in flight. ` +
+        'Call `await tracer.shutdown()` before the process exits (before `process.exit()`, and in serverless handlers `await tracer.flush()`).',
+      { spans, operations },
+    );
   }
 
   #unexpected(where: string, error: unknown): void {
@@ -199,7 +215,9 @@ export class DeliverySink implements SpanSink {
         this.#waiters.push(waiter);
         this.#worker.keepAlive = true;
         detach(() => {
-          timer = setTimeout(() => waiter.resolve(false), timeoutMs).unref();
+          // Ref'd: a flush holds the process open until it resolves or its deadline passes (outside a
+          // flush nothing of the engine does: its timers, sockets and retry waits are unref'd).
+          timer = setTimeout(() => waiter.resolve(false), timeoutMs);
         });
         this.#worker.hurry();
       });
@@ -226,6 +244,8 @@ export class DeliverySink implements SpanSink {
       if (!delivered) this.#outbox.dropAll('shutdown_timeout');
       this.#drops.reportStorms();
       this.#settle();
+      // Nothing is held any more (delivered, or dropped and counted): nothing to say at exit.
+      this.#stopReporting();
       /* c8 ignore start: defensive, shutdown() never rejects */
     } catch (error) {
       this.#unexpected('shutdown', error);

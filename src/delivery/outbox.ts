@@ -75,6 +75,17 @@ export class Outbox {
     return this.#inFlight;
   }
 
+  /** Operations held (queued or in flight), and the spans they are about. O(n): for the exit report. */
+  held(): { operations: number; spans: number } {
+    const spans = new Set<string>();
+    let operations = 0;
+    for (let op = this.#head; op !== undefined; op = op.next) {
+      operations += op.weight;
+      if (op.kind === CREATE || op.kind === SPAN_FINISH) spans.add(op.id);
+    }
+    return { operations, spans: spans.size };
+  }
+
   /** The outbox's counters, for `stats()`. */
   counts(): { enqueued: number; sent: number; coalesced: number; retried: number; queued: number; inFlight: number; bytesHeld: number } {
     return {

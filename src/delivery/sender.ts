@@ -95,6 +95,8 @@ export class Sender {
         idempotencyKey: key,
         headers: PREFER_MINIMAL,
         signal: controller.signal,
+        // Outside a flush nothing of the engine holds the process open (a flush holds it until its deadline).
+        unref: true,
         onRetry: (info) => {
           this.requests++;
           for (const op of ops) this.retried += op.weight;
