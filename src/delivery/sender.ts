@@ -1,4 +1,5 @@
-import type { PrefactorHttpClient } from '../http/client.js';
+import type { PrefactorHttpClient } from '../api/client.js';
+import { apiPath, PATHS } from '../models/routes.js';
 import { isTransientError, PrefactorApiError, PrefactorResponseContractError } from '../http/errors.js';
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
@@ -117,7 +118,7 @@ export class Sender {
   async sendBulk(batch: readonly Operation[], body: string, key: string, onRetryAfter: (delayMs: number) => void): Promise<SendOutcome> {
     let response: { outputs?: unknown };
     try {
-      response = await this.#send('/api/v1/bulk', body, key, batch, onRetryAfter);
+      response = await this.#send(apiPath(PATHS.bulk), body, key, batch, onRetryAfter);
     } catch (error) {
       return requestFailed(batch, error, true);
     }
@@ -153,10 +154,10 @@ export class Sender {
     const { path, body } = singleRequest(op);
     let response: Answer;
     try {
-      response = await this.#send(`/api/v1/${path}`, body, op.key, [op], onRetryAfter);
+      response = await this.#send(apiPath(path), body, op.key, [op], onRetryAfter);
     } catch (error) {
       if (!(error instanceof PrefactorApiError) || isTransientError(error)) return requestFailed([op], error, false);
-      const result = this.#refused(op, error.code, error.message);
+      const result = this.#refused(op, error.apiCode, error.message);
       return {
         results: [result],
         // As before any answer: a run of transient refusals backs off further each time.
