@@ -45,11 +45,29 @@ export interface DeliverySinkOptions extends DeliveryOptions {
 }
 
 /**
- * The engine's own async scope, made when the module loads (outside any user context): its timers
- * and requests run in it, so they never carry a user's AsyncLocalStorage context (the worker never
- * becomes the parent of a user span, nor keeps a user's frames alive).
+ * The keys (by description) of the symbol properties by which Node ties an async resource to the
+ * async context it was created in: one per AsyncLocalStorage store (`kResourceStore`, Node 20-22),
+ * or the whole context (`context_frame`, Node 24's AsyncContextFrame). Node has no public way to
+ * make a resource outside every context; clearing these gives one.
  */
-const ENGINE_SCOPE = new AsyncResource('prefactor-trace.delivery');
+const CONTEXT_KEYS = new Set(['kResourceStore', 'context_frame']);
+
+/** An async resource in no async context: no AsyncLocalStorage of anyone has a store in it. */
+function rootScope(name: string): AsyncResource {
+  const resource = new AsyncResource(name);
+  for (const key of Object.getOwnPropertySymbols(resource)) {
+    if (CONTEXT_KEYS.has(key.description ?? '')) (resource as unknown as Record<symbol, unknown>)[key] = undefined;
+  }
+  return resource;
+}
+
+/**
+ * The engine's own async scope, made when the module loads and cleared of the context it loads in
+ * (the package may first be imported inside a user's `als.run()`): its timers and requests run in
+ * it, so they never carry a user's AsyncLocalStorage context (the worker never becomes the parent
+ * of a user span, nor keeps a user's frames alive, nor shows as the user's work to their tools).
+ */
+const ENGINE_SCOPE = rootScope('prefactor-trace.delivery');
 const detach = (fn: () => void): void => {
   ENGINE_SCOPE.runInAsyncScope(fn);
 };

@@ -197,3 +197,28 @@ t.test('the engine asks for minimal answers (Prefer: return=minimal), and works 
   t.equal(await second.flush(2000), true);
   t.same(full.spans(other).map((span) => [span.payload, span.status]), [[{ minimal: false }, 'complete']]);
 });
+
+t.test('the engine runs in no user context even when the package is first imported inside one', async (t) => {
+  const server = await withServer(t);
+  const storage = new AsyncLocalStorage<string>();
+  // A fresh copy of the module, loaded inside the user's context (its scope is made at load).
+  const fresh = await storage.run('user at import', () => import(`../../src/delivery/index.js?fresh=${Date.now()}`) as Promise<typeof import('../../src/delivery/index.js')>);
+  const client = new PrefactorHttpClient({ apiUrl: server.url, apiToken: server.token, maxRetries: 0 });
+  const sink = fresh.createDeliverySink({ client, logger: { debug() {}, info() {}, warn() {}, error() {} }, flushIntervalMs: 1 });
+  t.teardown(async () => {
+    await sink.shutdown(200);
+    await client.close();
+  });
+  const seen: Array<string | undefined> = [];
+  const terminated = new Promise<void>((resolve) =>
+    sink.setTerminateHandler(() => {
+      seen.push(storage.getStore());
+      resolve();
+    }),
+  );
+  const instanceId = startInstance(sink);
+  server.terminate(instanceId, 'stop');
+  openSpan(sink, instanceId, undefined, { a: 1 }).end();
+  await terminated;
+  t.same(seen, [undefined]);
+});
