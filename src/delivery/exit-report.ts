@@ -14,7 +14,8 @@ export interface ReportsOnExit {
 const engines = new Set<WeakRef<ReportsOnExit>>();
 let listening = false;
 
-function onExit(): void {
+/** The `exit` listener: every live engine reports what it still holds. */
+export function reportAllUndelivered(): void {
   for (const ref of engines) ref.deref()?.reportUndelivered();
 }
 
@@ -25,7 +26,7 @@ export function reportOnExit(engine: ReportsOnExit): () => void {
   engines.add(ref);
   if (!listening) {
     listening = true;
-    process.on('exit', onExit);
+    process.on('exit', reportAllUndelivered);
   }
   return () => void engines.delete(ref);
 }

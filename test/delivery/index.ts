@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import t from 'tap';
 import { createDeliverySink, DELIVERY_OPTION_KEYS } from '../../src/delivery/index.js';
+import { reportAllUndelivered } from '../../src/delivery/exit-report.js';
 import { PrefactorHttpClient } from '../../src/api/client.js';
 import { PrefactorConfigError } from '../../src/util/option-checks.js';
 import type { SpanStartEvent } from '../../src/sinks/span-sink.js';
@@ -222,4 +223,21 @@ t.test('the engine runs in no user context even when the package is first import
   openSpan(sink, instanceId, undefined, { a: 1 }).end();
   await terminated;
   t.same(seen, [undefined]);
+});
+
+t.test('at exit, an engine that still holds operations says how many spans, once per exit, and the fix', async (t) => {
+  const server = await withServer(t);
+  const proxy = await withProxy(t, server.url, () => 'hang');
+  const { sink, logger } = sinkFor(t, proxy.url, {}, { requestTimeoutMs: 60_000 });
+  const idle = sinkFor(t, server.url);
+  const instanceId = startInstance(sink);
+  const parent = openSpan(sink, instanceId, undefined, { a: 1 });
+  openSpan(sink, instanceId, parent.id, { b: 2 }).end();
+  parent.end();
+  reportAllUndelivered();
+  t.match(logger.of('error'), [/^2 span\(s\) \(\d+ operation\(s\)\) were not delivered: .*await tracer\.shutdown\(\)/]);
+  t.same(idle.logger.of('error'), [], 'an engine holding nothing says nothing');
+  await sink.shutdown(50);
+  reportAllUndelivered();
+  t.equal(logger.of('error').length, 1, 'after shutdown nothing is held: nothing more is said');
 });

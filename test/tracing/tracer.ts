@@ -380,9 +380,10 @@ t.test('.flush(), .shutdown() and .withInstance() never throw on bad options: re
   const id = tracer.withInstance({ id: '', purpose: 5, color: 'red' } as never, (instance) => instance.id);
   t.equal(sink.instance(id)?.purpose, undefined, 'the instance runs, without the bad options');
   t.not(id, '');
+  t.equal(tracer.withInstance(null as never, () => 3), 3);
   t.equal(await tracer.shutdown({ timeoutMs: Number.NaN }), true);
-  t.match(logger.messages('error'), [/timeoutMs/, /Unknown option `timeout`/, /flush\/shutdown/, /Unknown option `color`/, /`id`/, /`purpose`/, /timeoutMs/]);
-  t.equal(tracer.stats().telemetryErrors, 7);
+  t.match(logger.messages('error'), [/timeoutMs/, /Unknown option `timeout`/, /flush\/shutdown/, /Unknown option `color`/, /`id`/, /`purpose`/, /withInstance/, /timeoutMs/]);
+  t.equal(tracer.stats().telemetryErrors, 8);
 });
 
 t.test('.flush() and .shutdown() resolve true only when everything was delivered', async (t) => {
