@@ -66,7 +66,8 @@ async function replayingFetch(input: string | URL | Request, init?: RequestInit)
 }
 const transport = process.env.BENCH_TRANSPORT === 'http' ? {} : { fetch: replayingFetch };
 
-const tracer = new Tracer({ sink: new NoopSink(), logger: false });
+const validatePayloads = (process.env.BENCH_VALIDATE ?? 'warn') as 'warn' | 'off';
+const tracer = new Tracer({ sink: new NoopSink(), logger: false, validatePayloads });
 const openai = () => new OpenAI({ apiKey: 'sk-bench', baseURL: `${url}/v1`, maxRetries: 0, ...transport });
 const anthropic = () => new Anthropic({ apiKey: 'sk-bench', baseURL: url, maxRetries: 0, ...transport });
 const plainOpenAI = openai();
@@ -156,7 +157,7 @@ async function round(workload: Workload): Promise<{ plain: number; traced: numbe
   return { plain: cpu.plain / units.plain, traced: cpu.traced / units.traced, units: units.traced };
 }
 
-printHeader('LLM client wrappers: CPU over the unwrapped client', { transport: process.env.BENCH_TRANSPORT === 'http' ? 'http' : 'replayed', calls: CALLS, streams: STREAMS, rounds: ROUNDS, chunksPerStream: `~${WORDS + 3}` });
+printHeader('LLM client wrappers: CPU over the unwrapped client', { transport: process.env.BENCH_TRANSPORT === 'http' ? 'http' : 'replayed', validatePayloads, calls: CALLS, streams: STREAMS, rounds: ROUNDS, chunksPerStream: `~${WORDS + 3}` });
 const rows: string[][] = [];
 await tracer.withInstance(async () => {
   for (const workload of workloads) {
