@@ -9,6 +9,7 @@ import { OUTCOME_ERROR, settle, trackResult } from './settle.js';
 import { DROP_REASONS, type DeliveryStats, type DropReason, type SpanSink } from '../sinks/span-sink.js';
 import { PayloadValidationError, type SpanType } from './span-types.js';
 import { NOOP_SPAN, Span } from './span.js';
+import { enterSpan, leaveSpan, stackIsLow } from './stack-guard.js';
 import { resolveTracerOptions, type TracerOptions } from './tracer-options.js';
 
 /** Options of `tracer.withInstance(options, fn)`. */
@@ -101,17 +102,40 @@ export class Tracer {
       fn = payload as (span: Span) => T;
       payload = undefined;
     }
+    // This frame stays on the stack while `fn` runs (in a recursion, once per level): everything
+    // else is done in #openSpan, whose frame is gone by then.
+    const next = this.#openSpan(spanType, payload);
+    if (next === undefined) return fn(NOOP_SPAN);
+    const span = next.span as Span;
+    let value: T;
+    const bridge = contextBridge;
+    enterSpan();
+    try {
+      value = bridge === undefined ? contextStorage().run(next, fn, span) : contextStorage().run(next, () => bridge.run(span, next.instance as Instance, fn));
+    } catch (error) {
+      span[settle](OUTCOME_ERROR, error);
+      throw error;
+    } finally {
+      leaveSpan();
+    }
+    return trackResult(value, span, next);
+  }
+
+  /** Opens a span in the current context: its frame, or `undefined` when the call runs untraced. */
+  #openSpan(spanType: SpanType | string, payload: unknown): ContextFrame | undefined {
     const core = this.#core;
-    if (core === undefined) return fn(NOOP_SPAN);
+    if (core === undefined) return undefined;
     if (this.#closed) {
       core.droppedAfterShutdown++;
-      return fn(NOOP_SPAN);
+      return undefined;
+    }
+    if (stackIsLow()) {
+      core.spansSkippedStackDepth++;
+      return undefined;
     }
     const frame = currentFrame();
-    const bridge = contextBridge;
-    let span: Span | undefined;
-    let instance: Instance;
     try {
+      let instance: Instance;
       let parentId: string | undefined;
       if (frame !== undefined && frame.tracer === this) {
         instance = frame.instance as Instance;
@@ -119,7 +143,9 @@ export class Tracer {
       } else {
         instance = core.defaultInstance();
       }
+      const bridge = contextBridge;
       if (bridge !== undefined) parentId = bridge.parentId(instance, parentId);
+      let span: Span | undefined;
       if (typeof spanType === 'string') {
         span = core.startSpan(undefined, spanType, payload, instance, parentId);
       } else if (typeof spanType?.name === 'string') {
@@ -127,20 +153,13 @@ export class Tracer {
       } else {
         throw new TypeError(`Expected a span type from defineSpanType() or a name, got ${typeof spanType}`);
       }
+      return span === undefined ? undefined : { tracer: this, instance, span };
     } catch (error) {
       if (error instanceof PayloadValidationError) throw error;
-      core.failed('withSpan()', error);
+      if (error instanceof RangeError) core.spansSkippedStackDepth++; // the stack ran out in the tracer's own work
+      else core.failed('withSpan()', error);
+      return undefined;
     }
-    if (span === undefined) return fn(NOOP_SPAN);
-    const next: ContextFrame = { tracer: this, instance: instance!, span };
-    let value: T;
-    try {
-      value = bridge === undefined ? contextStorage().run(next, fn, span) : contextStorage().run(next, () => bridge.run(span, instance, fn));
-    } catch (error) {
-      span[settle](OUTCOME_ERROR, error);
-      throw error;
-    }
-    return trackResult(value, span, next);
   }
 
   /**
@@ -273,6 +292,8 @@ const ZERO_COUNTERS: TracerCounters = {
   instancesFinished: 0,
   payloadValidationFailures: 0,
   serializationFailures: 0,
+  payloadsTruncated: 0,
+  spansSkippedStackDepth: 0,
   spansAfterInstanceFinished: 0,
   telemetryErrors: 0,
 };

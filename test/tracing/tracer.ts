@@ -186,14 +186,14 @@ t.test('telemetry failures never reach user code: a sink that throws everywhere'
   t.ok(logger.messages('error').every((message) => message.includes('sink down')));
 });
 
-t.test('a payload or result that cannot be serialised is sent as a placeholder and counted', async (t) => {
+t.test('a payload or result part that cannot be read is sent as a marker and counted', async (t) => {
   const { tracer, sink, logger } = memoryTracer(t);
   const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no keys'); }, getPrototypeOf: () => Object.prototype });
   t.equal(tracer.withSpan('hostile', { hostile, big: 1n }, () => ({ hostile, big: 1n })).big, 1n);
-  t.same(sink.spans()[0]?.payload, { _prefactor_error: 'payload could not be serialised' });
-  t.same(sink.spans()[0]?.resultPayload, { _prefactor_error: 'payload could not be serialised' });
+  t.same(sink.spans()[0]?.payload, { hostile: '[Unreadable: no keys]', big: '1' });
+  t.same(sink.spans()[0]?.resultPayload, { hostile: '[Unreadable: no keys]', big: '1' });
   t.equal(tracer.stats().serializationFailures, 2);
-  t.match(logger.messages('warn'), [/"hostile" could not be serialised/, /"hostile" could not be serialised/]);
+  t.match(logger.messages('warn'), [/"hostile" could not be read/, /"hostile" could not be read/]);
 });
 
 t.test('a sink throwing a value that cannot be described is still counted and logged', async (t) => {
