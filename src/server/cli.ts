@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AgentInstance, AgentSpan } from '../models/index.js';
 import { startLocalServer } from './index.js';
-import { readJournal } from './journal.js';
+import { replayJournal } from './journal.js';
 import { Store } from './store.js';
 import { buildSpanTree, renderSpanTree } from './tree.js';
 
@@ -154,7 +154,7 @@ function fromJournal(dir: string): Source {
   return async (instanceId) => {
     const file = join(dir, 'data.ndjson');
     const store = new Store();
-    store.load(readJournal(file).entries);
+    await replayJournal(file, (entry) => store.replay(entry));
     const instance = instanceId === undefined ? store.instances()[0] : store.instance(instanceId);
     if (!instance) throw new CliError(instanceId === undefined ? `No agent instances in ${file}: run an agent against \`prefactor-trace dev\` first` : `No agent instance ${instanceId} in ${file}`);
     return { instance, spans: store.spans(instance.id)! };

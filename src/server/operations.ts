@@ -7,7 +7,7 @@ import {
   StartAgentInstanceRequest,
 } from '../models/index.js';
 import type { BulkItemType } from '../models/index.js';
-import { canonicalInput } from './records.js';
+import { sameInput } from './records.js';
 import { failure, success, validationFailure } from './responses.js';
 import type { Outcome } from './responses.js';
 import type { Store } from './store.js';
@@ -42,7 +42,7 @@ export function execute(store: Store, type: BulkItemType, raw: unknown, key: str
   const stored = store.recall(type, key);
   if (stored) {
     // Compared (and the response serialised again) only on a replay, which is rare.
-    if (canonicalInput(stored.input) === canonicalInput(input)) return success(stored.res.details, stored.res.control);
+    if (sameInput(stored, input)) return success(stored.res.details, stored.res.control);
     return failure(
       422,
       'idempotency_conflict',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AgentInstanceSpanCounts, AgentStatus } from '../models/index.js';
 import type { SuccessBody } from './responses.js';
 
@@ -20,11 +21,23 @@ export interface InstanceRecord {
 /** A stored success response, replayed for a repeated idempotency key (as the journal holds it). */
 export type StoredResponse = SuccessBody;
 
-/** What an idempotency key on a route answered: the validated input and the success body. */
+/** What an idempotency key on a route answered: the validated input (or its hash) and the success body. */
 export interface IdempotencyRecord {
-  /** The validated input (its `idempotency_key`, if any, is ignored: `canonicalInput`). */
-  readonly input: unknown;
+  /** The validated input (kept in memory when there is no journal). */
+  readonly input?: unknown;
+  /** `hashInput` of the validated input (journaled and replayed). */
+  readonly hash?: string;
   readonly res: StoredResponse;
+}
+
+/** Whether `input` is what `record` answered (same canonical JSON). */
+export function sameInput(record: IdempotencyRecord, input: unknown): boolean {
+  return record.hash === undefined ? canonicalInput(record.input) === canonicalInput(input) : record.hash === hashInput(input);
+}
+
+/** The SHA-256 (base64) of `canonicalInput(input)`: what tells a retry from a conflicting reuse of a key. */
+export function hashInput(input: unknown): string {
+  return createHash('sha256').update(canonicalInput(input)).digest('base64');
 }
 
 /**

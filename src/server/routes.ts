@@ -29,8 +29,8 @@ export interface RouteResult {
 
 const PREFIX = '/api/v1/';
 
-/** Routes one request of the Prefactor API to the store. */
-export function route(store: Store, request: RouteRequest): RouteResult {
+/** Routes one request of the Prefactor API to the store (a bulk request is applied in slices: `executeBulk`). */
+export async function route(store: Store, request: RouteRequest): Promise<RouteResult> {
   const { method, path } = request;
   const segments = path.startsWith(PREFIX) ? path.slice(PREFIX.length).split('/').map(decodeSegment) : [];
   const id = segments[1];
@@ -68,7 +68,7 @@ export function route(store: Store, request: RouteRequest): RouteResult {
     case 'POST bulk': {
       const body = parseBody(request.body);
       if ('error' in body) return plain(body.error);
-      const result = executeBulk(store, body.value, request.minimal);
+      const result = await executeBulk(store, body.value, request.minimal);
       return { statusCode: result.statusCode, json: result.json, idempotencyKey: keyOf(body.value, request), itemCount: result.itemCount };
     }
     default:

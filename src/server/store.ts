@@ -1,7 +1,7 @@
 import { generateId, isPrefactorId, partitionOf } from '../util/ids.js';
 import type { AgentInstance, AgentInstanceSpanCounts, AgentSpan, FinishStatus } from '../models/index.js';
 import type { Journal, JournalEntry } from './journal.js';
-import { canonicalInput, countSpan, emptyCounts, FINISHED, LOCAL_ACCOUNT_ID, nowIso } from './records.js';
+import { countSpan, emptyCounts, FINISHED, hashInput, LOCAL_ACCOUNT_ID, nowIso } from './records.js';
 import type { IdempotencyRecord, InstanceRecord, RegisterInput, SpanInput, StoredResponse } from './records.js';
 import { failure, success } from './responses.js';
 import type { Outcome } from './responses.js';
@@ -37,28 +37,44 @@ export class Store {
     this.#onSpan = onSpan;
   }
 
+  /** Journals every change from now on (after a replay). */
+  attachJournal(journal: Journal): void {
+    this.#journal = journal;
+  }
+
   /** Writes the changes of the current request to the journal. */
   flush(): void {
     this.#journal?.flush();
   }
 
-  /** Applies journal entries (a restart); nothing is journaled again. */
-  load(entries: readonly JournalEntry[]): void {
-    for (const entry of entries) {
-      if (entry.k === 'i') this.#putInstance(entry.v);
-      else if (entry.k === 's') this.#putSpan(entry.v);
-      else {
-        // `id` is `<route> <key>`; a route has no space, a key may.
-        const space = entry.id.indexOf(' ');
-        this.#routeRecords(entry.id.slice(0, space)).set(entry.id.slice(space + 1), { input: entry.input, res: entry.res });
-      }
+  /** Applies one journal entry (a restart, `replayJournal`); nothing is journaled again. */
+  replay(entry: JournalEntry): void {
+    if (entry.k === 'r') {
+      // The older journal format: the record on a line of its own, with its input and answer.
+      const [route, key] = splitRecordId(entry.id);
+      this.#routeRecords(route).set(key, { hash: hashInput(entry.input), res: entry.res });
+      return;
     }
-    this.#counts.clear();
-    for (const [instanceId, ids] of this.#spansOf) {
-      const counts = emptyCounts();
-      counts.total = ids.length;
-      for (const id of ids) countSpan(counts, this.#spans.get(id)!.status, 1);
-      this.#counts.set(instanceId, counts);
+    let details: unknown;
+    if (entry.k === 'i') {
+      this.#putInstance(entry.v);
+      details = entry.r === undefined ? undefined : this.instance(entry.v.id);
+    } else {
+      const previous = this.#spans.get(entry.v.id);
+      this.#putSpan(entry.v);
+      const counts = this.#counts.get(entry.v.agent_instance_id);
+      if (counts) {
+        if (previous) countSpan(counts, previous.status, -1);
+        else counts.total++;
+        countSpan(counts, entry.v.status, 1);
+      }
+      details = entry.v;
+    }
+    if (entry.r !== undefined && entry.h !== undefined) {
+      const [route, key] = splitRecordId(entry.r);
+      const res: StoredResponse = { status: 'success', details };
+      if (entry.c !== undefined) res.control = { terminate: true, reason: entry.c };
+      this.#routeRecords(route).set(key, { hash: entry.h, res });
     }
   }
 
@@ -87,10 +103,22 @@ export class Store {
     return this.#idempotency.get(route)?.get(key);
   }
 
-  /** Stores the success `outcome` of `key` on `route`, with the input it answered. */
+  /**
+   * Stores the success `outcome` of `key` on `route`, with the input it answered (its hash, when
+   * journaled). The record is journaled on the line of the change the outcome reports (the last one
+   * written).
+   */
   remember(route: string, key: string, input: unknown, outcome: Outcome): void {
-    this.#routeRecords(route).set(key, { input, res: outcome.body as StoredResponse });
-    this.#journal?.add(`{"k":"r","id":${JSON.stringify(`${route} ${key}`)},"input":${canonicalInput(input)},"res":${outcome.json}}`);
+    const res = outcome.body as StoredResponse;
+    if (!this.#journal) {
+      // In memory, the input itself is kept (it shares its payload with the stored span): no hashing.
+      this.#routeRecords(route).set(key, { input, res });
+      return;
+    }
+    const hash = hashInput(input);
+    this.#routeRecords(route).set(key, { hash, res });
+    const control = res.control?.reason;
+    this.#journal.amendLast(`"r":${JSON.stringify(`${route} ${key}`)},"h":"${hash}"${typeof control === 'string' ? `,"c":${JSON.stringify(control)}` : ''}`);
   }
 
   /** An instance with its current span counts. */
@@ -271,6 +299,12 @@ export class Store {
     this.#onSpan?.(span, 'finished');
     return success(span, this.#control(span.agent_instance_id), json);
   }
+}
+
+/** `<route> <key>` split at the first space (a route has none, a key may). */
+function splitRecordId(id: string): [string, string] {
+  const space = id.indexOf(' ');
+  return [id.slice(0, space), id.slice(space + 1)];
 }
 
 /** The partition of an id in the API's format (so related ids land together), else a random one. */
