@@ -4,7 +4,7 @@
  */
 
 /** Items a bulk request may hold (413 `too_many_items` above). */
-export const MAX_BULK_ITEMS = 10_000;
+export const MAX_BULK_ITEMS = 5_000;
 /** Entries of a 422 `errors` map; the body's `error_count` says how many issues there were. */
 export const MAX_REPORTED_ISSUES = 100;
 /** Fields named in a 422 message (the rest are in `errors`). */

@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { readJournal } from '../../src/server/journal.js';
+import { readJournal, replayJournal } from '../../src/server/journal.js';
 import { startLocalServer } from '../../src/server/index.js';
 import { clientFor, withServer } from '../fixtures/server.js';
 
@@ -88,4 +88,62 @@ t.test('a server started on a journal with a torn last line starts and appends a
   const third = await withServer(t, { dataFile });
   t.equal(third.instances().length, 2, 'the line after the torn one is whole');
   t.match(await readJournal(dataFile), { skipped: 1, torn: 0 }, 'the torn line is now a damaged line in the middle');
+});
+
+t.test('replayJournal streams lines split across chunks, multi-byte characters included', async (t) => {
+  const lines = ['{"k":"i","v":{"id":"é-1"}}', '{"k":"s","v":{"id":"span","text":"ünïcødé ✓ 𝄞"}}', '{"k":"i","v":{"id":"x"}}'];
+  const dir = t.testdir({ 'data.ndjson': `${lines.join('\n')}\n` });
+  for (const chunkBytes of [1, 3, 7, 1024]) {
+    const seen: unknown[] = [];
+    const summary = await replayJournal(join(dir, 'data.ndjson'), (entry) => seen.push(entry), chunkBytes);
+    t.same(seen, lines.map((line) => JSON.parse(line)), `chunks of ${chunkBytes} bytes`);
+    t.same(summary, { applied: 3, skipped: 0, torn: 0 });
+  }
+});
+
+t.test('a torn last line is counted in journalReplay and logged once; the server starts', async (t) => {
+  const dataFile = join(t.testdir(), 'data.ndjson');
+  const first = await startLocalServer({ dataFile });
+  await clientFor(t, first).agentInstances.register(REGISTER);
+  await first.close();
+  appendFileSync(dataFile, '{"k":"s","v":{"id":"cut sh');
+  const warnings: string[] = [];
+  const logger = { debug() {}, info() {}, warn: (message: string) => warnings.push(message), error: (message: string) => warnings.push(message) };
+  const second = await withServer(t, { dataFile, logger });
+  t.same(second.journalReplay, { applied: 1, skipped: 0, torn: 1 });
+  t.equal(warnings.length, 1);
+  t.match(warnings[0], /^Journal .*data\.ndjson: its last line was cut short .* and was skipped; 1 entries replayed/);
+  t.equal(second.instances().length, 1);
+  const quiet = await withServer(t, { dataFile: join(t.testdir(), 'other.ndjson'), logger });
+  t.same(quiet.journalReplay, { applied: 0, skipped: 0, torn: 0 });
+  t.equal(warnings.length, 1, 'a clean journal logs nothing');
+});
+
+t.test('a journal with damaged lines in the middle says how many it skipped', async (t) => {
+  const dir = t.testdir({ 'data.ndjson': 'garbage\n{"k":"unknown"}\n' });
+  const warnings: string[] = [];
+  const server = await withServer(t, { dataFile: join(dir, 'data.ndjson'), logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} } });
+  t.same(server.journalReplay, { applied: 0, skipped: 2, torn: 0 });
+  t.match(warnings, [/2 damaged lines were skipped; 0 entries replayed/]);
+});
+
+t.test('a journal keeps each payload once, and replays an older journal with records on their own lines', async (t) => {
+  const dataFile = join(t.testdir(), 'data.ndjson');
+  const first = await startLocalServer({ dataFile });
+  const client = clientFor(t, first);
+  const { id } = await client.agentInstances.register(REGISTER);
+  const payload = { text: 'p'.repeat(10_000) };
+  await client.agentSpans.create({ agent_instance_id: id, schema_name: 's', status: 'active', payload, idempotency_key: 'payload-key-1' });
+  await first.close();
+  const size = readFileSync(dataFile).length;
+  t.ok(size > 10_000 && size < 12_000, `${size} bytes for a 10 kB payload`);
+
+  const span = { type: 'agent_span', id: 'old-span', agent_instance_id: id, schema_name: 's', status: 'active', payload: {} };
+  appendFileSync(dataFile, `${JSON.stringify({ k: 's', v: span })}\n${JSON.stringify({ k: 'r', id: 'agent_spans/create old-key-1', input: { details: { agent_instance_id: id, schema_name: 's', status: 'active' } }, res: { status: 'success', details: span } })}\n`);
+  const second = await withServer(t, { dataFile });
+  const again = clientFor(t, second);
+  t.same(await again.agentSpans.create({ agent_instance_id: id, schema_name: 's', status: 'active', idempotency_key: 'old-key-1' }), span);
+  t.match(await again.agentSpans.create({ agent_instance_id: id, schema_name: 's', status: 'active', payload, idempotency_key: 'payload-key-1' }), { payload });
+  await t.rejects(again.agentSpans.create({ agent_instance_id: id, schema_name: 'other', status: 'active', idempotency_key: 'payload-key-1' }), { code: 'idempotency_conflict' });
+  t.equal(second.spans(id).length, 2);
 });
