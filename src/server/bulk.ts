@@ -5,6 +5,7 @@ import { BULK_SLICE_MS, MAX_BULK_ITEMS, MAX_REPORTED_ISSUES } from './limits.js'
 import { execute, isOperation } from './operations.js';
 import { failure, minimalJson, validationFailure } from './responses.js';
 import type { Outcome } from './responses.js';
+import type { TokenScope } from './records.js';
 import type { Store } from './store.js';
 
 /** What the bulk endpoint did: the HTTP outcome (body as JSON text) and how many items it was given. */
@@ -39,7 +40,7 @@ const TopLevel = z.object({ items: z.array(z.unknown()).min(1), idempotency_key:
  * Each item is validated once, by its operation's model. The envelope is checked by hand first
  * (accepting exactly what `BulkRequest` accepts, and reporting the issues it would).
  */
-export async function executeBulk(store: Store, body: unknown, minimal = false): Promise<BulkResult> {
+export async function executeBulk(store: Store, body: unknown, minimal: boolean, scope: TokenScope): Promise<BulkResult> {
   const list = (body as { items?: unknown } | null)?.items;
   const itemCount = Array.isArray(list) ? list.length : 0;
   if (itemCount > MAX_BULK_ITEMS) {
@@ -61,12 +62,12 @@ export async function executeBulk(store: Store, body: unknown, minimal = false):
     }
     let outcome: Outcome;
     if (isOperation(item._type)) {
-      outcome = execute(store, item._type, item, item.idempotency_key);
+      outcome = execute(store, item._type, item, item.idempotency_key, scope);
     } else {
       outcome = failure(
         422,
         'unknown_action',
-        `Unknown bulk item _type ${JSON.stringify(item._type)}: use agent_instances/register|start|finish or agent_spans/create|finish`,
+        `Unknown bulk item _type ${JSON.stringify(item._type)}: use agent_instances/register|start|finish|record_quality or agent_spans/create|finish`,
       );
     }
     // Keys are unique within a request, so the outputs object is spliced from texts.

@@ -26,7 +26,7 @@ Commands:
 Run \`prefactor-trace <command> --help\` for a command's options.
 `;
 
-const DEV_USAGE = `Usage: prefactor-trace dev [--port 4318] [--data .prefactor] [--token dev-token] [--memory]
+const DEV_USAGE = `Usage: prefactor-trace dev [--port 4318] [--data .prefactor] [--token dev-token] [--agent-id ID] [--memory]
 
 Runs the local Prefactor-compatible API server on 127.0.0.1 until Ctrl-C.
 
@@ -35,6 +35,9 @@ Options:
   --data <dir>     Directory of the journal (data.ndjson), replayed on start (default .prefactor)
   --memory         Keep nothing on disk
   --token <t>      The bearer token clients must send (default dev-token)
+  --agent-id <id>  Make the token deployment-scoped to this agent: a register naming another
+                   agent is 403 (default: account-wide; a register without agent_id gets local-agent)
+  --deployment-id <id>  The deployment of the token's agent (default local-deployment)
   --faults <json>  Fault injection, e.g. '{"errorRate":0.1,"latencyMs":50}'
   --seed <n>       Seed of the fault injection (default 1)
 `;
@@ -84,6 +87,8 @@ async function dev(args: readonly string[], io: CliIo): Promise<number> {
     data: { type: 'string' },
     memory: { type: 'boolean' },
     token: { type: 'string' },
+    'agent-id': { type: 'string' },
+    'deployment-id': { type: 'string' },
     faults: { type: 'string' },
     seed: { type: 'string' },
   });
@@ -101,12 +106,24 @@ async function dev(args: readonly string[], io: CliIo): Promise<number> {
     throw new CliError(`--faults is not valid JSON: pass an object such as '{"errorRate":0.1}'`);
   }
   const dataFile = values.memory ? undefined : join(values.data ?? '.prefactor', 'data.ndjson');
-  const server = await startLocalServer({ port, token: values.token ?? 'dev-token', dataFile, faults: faults as never, seed });
+  const server = await startLocalServer({
+    port,
+    token: values.token ?? 'dev-token',
+    agentId: values['agent-id'],
+    agentDeploymentId: values['deployment-id'],
+    dataFile,
+    faults: faults as never,
+    seed,
+  });
+  const scope = values['agent-id'] === undefined ? 'account-wide' : 'deployment-scoped';
   io.stdout(
     `prefactor-trace local server listening on ${server.url}\n` +
       `${dataFile ? `Journal: ${dataFile} (${server.instances().length} agent instances replayed)` : 'In memory: nothing is kept on disk'}\n` +
-      `Point the SDK at it:\n` +
-      `  export PREFACTOR_API_URL=${server.url} PREFACTOR_API_TOKEN=${server.token}\n` +
+      `Token: ${scope}, agent ${server.agentId}, deployment ${server.agentDeploymentId}\n` +
+      `Point the SDK at it (PREFACTOR_AGENT_ID is optional: without it the token decides the agent):\n` +
+      `export PREFACTOR_API_URL=${server.url}\n` +
+      `export PREFACTOR_API_TOKEN=${server.token}\n` +
+      `export PREFACTOR_AGENT_ID=${server.agentId}\n` +
       `View the newest trace: npx prefactor-trace view --url ${server.url}\n` +
       `Press Ctrl-C to stop.\n`,
   );

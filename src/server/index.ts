@@ -15,6 +15,7 @@ import type { FaultCounts, FaultDecision, FaultKind, FaultOptions } from './faul
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, MAX_JSON_DEPTH } from './limits.js';
 import { Journal, replayJournal } from './journal.js';
 import type { ReplaySummary } from './journal.js';
+import type { TokenScope } from './records.js';
 import { route } from './routes.js';
 import type { RouteResult } from './routes.js';
 import { Store } from './store.js';
@@ -34,6 +35,15 @@ export interface LocalServerOptions {
   readonly port?: number;
   /** The bearer token every request must carry. @default 'dev-token' */
   readonly token?: string;
+  /**
+   * The agent `token` belongs to. Given, the token is deployment-scoped: a register naming another
+   * agent is 403 `forbidden`. Not given, the token is account-wide: a register without `agent_id`
+   * gets the default agent `'local-agent'`, and a register naming any agent is accepted.
+   * @default undefined (account-wide, default agent 'local-agent')
+   */
+  readonly agentId?: string;
+  /** The deployment `token` belongs to: every instance of the token's agent runs in it. @default 'local-deployment' */
+  readonly agentDeploymentId?: string;
   /** NDJSON journal: every applied change is appended, and the file is replayed on start. @default undefined (in memory) */
   readonly dataFile?: string;
   /** Fault injection from the start (see `FaultOptions`). @default {} (none) */
@@ -80,7 +90,7 @@ export interface LocalServerEvents {
   span: [span: AgentSpan, change: 'created' | 'finished'];
 }
 
-const OPTION_KEYS = ['port', 'token', 'dataFile', 'faults', 'seed', 'maxBodyBytes', 'maxBufferedBytes', 'logger'] as const;
+const OPTION_KEYS = ['port', 'token', 'agentId', 'agentDeploymentId', 'dataFile', 'faults', 'seed', 'maxBodyBytes', 'maxBufferedBytes', 'logger'] as const;
 
 /**
  * A Prefactor-compatible API server on 127.0.0.1, in memory or journaled, with fault injection.
@@ -96,6 +106,10 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
   readonly url: string;
   /** The bearer token requests must carry. */
   readonly token: string;
+  /** The agent the token belongs to (a register without `agent_id` gets it). */
+  readonly agentId: string;
+  /** The deployment the token belongs to (every instance of `agentId` runs in it). */
+  readonly agentDeploymentId: string;
   /** The journal file, when persistent. */
   readonly dataFile: string | undefined;
   /** What the start-up replay of `dataFile` read (`undefined` in memory). */
@@ -103,7 +117,7 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
   #server: Server;
   #store: Store;
   #faults: FaultInjector;
-  #tokens: TokenCheck<true>;
+  #tokens: TokenCheck<TokenScope>;
   #bodyLimits: BodyLimits;
   #closing: Promise<void> | undefined;
   /** Aborted by close(), so pending latency delays end with the server. */
@@ -114,7 +128,7 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
     server: Server,
     store: Store,
     faults: FaultInjector,
-    options: { token: string; dataFile?: string; maxBodyBytes: number; maxBufferedBytes: number; replay?: ReplaySummary },
+    options: { token: string; scope: TokenScope; dataFile?: string; maxBodyBytes: number; maxBufferedBytes: number; replay?: ReplaySummary },
   ) {
     super();
     this.#server = server;
@@ -123,7 +137,9 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
     this.token = options.token;
     this.dataFile = options.dataFile;
     this.journalReplay = options.replay;
-    this.#tokens = new TokenCheck(new Map([[options.token, true as const]]));
+    this.agentId = options.scope.agentId;
+    this.agentDeploymentId = options.scope.agentDeploymentId;
+    this.#tokens = new TokenCheck(new Map([[options.token, options.scope]]));
     this.#bodyLimits = { maxBytes: options.maxBodyBytes, budget: new BodyBudget(options.maxBufferedBytes), maxDepth: MAX_JSON_DEPTH };
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     server.on('connection', (socket) => {
@@ -194,7 +210,8 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
     info.idempotencyKey = headerKey ?? null;
     if (this.#faults.refuse()) return this.#drop(request, info, 'outage');
     // Before a byte of the body is read: a client without the token costs the server nothing.
-    if (this.#tokens.match(request.headers.authorization) === undefined) {
+    const scope = this.#tokens.match(request.headers.authorization);
+    if (scope === undefined) {
       return this.#refuse(request, response, info, 401, 'unauthorized', "Missing or invalid bearer token: send `Authorization: Bearer <token>` with the server's token");
     }
     const decision = this.#faults.decide();
@@ -208,7 +225,7 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
     }
     if ('refused' in body) return this.#refuseBody(request, response, info, body.refused);
     try {
-      await this.#answer(request, response, info, url, body.text, headerKey, decision);
+      await this.#answer(request, response, info, url, body.text, { headerKey, scope }, decision);
     } finally {
       this.#bodyLimits.budget.release(body.bytes);
     }
@@ -220,7 +237,7 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
     info: RequestInfo,
     url: URL,
     body: string,
-    headerKey: string | undefined,
+    { headerKey, scope }: { headerKey: string | undefined; scope: TokenScope },
     decision: FaultDecision,
   ): Promise<void> {
     if (decision.kind === 'drop') return this.#drop(request, info, 'drop');
@@ -236,7 +253,7 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
     let result: RouteResult;
     const minimal = prefersMinimal(request.headers.prefer);
     try {
-      result = await route(this.#store, { method: info.method, path: url.pathname, query: url.searchParams, body, headerKey, minimal });
+      result = await route(this.#store, { method: info.method, path: url.pathname, query: url.searchParams, body, headerKey, minimal, scope });
       /* c8 ignore start -- defensive: a bug in a handler answers 500 instead of crashing the process */
     } catch (error) {
       this.#store.flush();
@@ -305,6 +322,11 @@ function prefersMinimal(header: string | string[] | undefined): boolean {
   return header !== undefined && /(?:^|[,;\s])return=minimal(?:$|[,;\s])/i.test(String(header));
 }
 
+/** The agent of the default (account-wide) token: a register without `agent_id` gets it. */
+export const DEFAULT_AGENT_ID = 'local-agent';
+/** The deployment of the default token's agent. */
+export const DEFAULT_DEPLOYMENT_ID = 'local-deployment';
+
 /** The one warning of a replay that skipped lines. */
 function replayWarning(file: string, replay: ReplaySummary): string {
   const parts: string[] = [];
@@ -320,6 +342,11 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) invalidOption('port', 'an integer from 0 to 65535', port);
   const token = options.token === undefined ? 'dev-token' : check.nonEmptyString('token', options.token);
+  const scope: TokenScope = {
+    agentId: options.agentId === undefined ? DEFAULT_AGENT_ID : check.nonEmptyString('agentId', options.agentId),
+    agentDeploymentId: options.agentDeploymentId === undefined ? DEFAULT_DEPLOYMENT_ID : check.nonEmptyString('agentDeploymentId', options.agentDeploymentId),
+    deploymentScoped: options.agentId !== undefined,
+  };
   const seed = options.seed === undefined ? 1 : check.nonNegativeInteger('seed', options.seed);
   const maxBodyBytes = options.maxBodyBytes === undefined ? DEFAULT_MAX_BODY_BYTES : check.positiveInteger('maxBodyBytes', options.maxBodyBytes);
   const maxBufferedBytes =
@@ -351,6 +378,6 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     );
     server.listen(port, '127.0.0.1', () => resolve());
   });
-  localServer = new LocalServer(server, store, faults, { token, dataFile: options.dataFile, maxBodyBytes, maxBufferedBytes, replay });
+  localServer = new LocalServer(server, store, faults, { token, scope, dataFile: options.dataFile, maxBodyBytes, maxBufferedBytes, replay });
   return localServer;
 }

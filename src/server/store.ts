@@ -2,7 +2,7 @@ import { generateId, isPrefactorId, partitionOf } from '../util/ids.js';
 import type { AgentInstance, AgentInstanceSpanCounts, AgentSpan, FinishStatus } from '../models/index.js';
 import type { Journal, JournalEntry } from './journal.js';
 import { countSpan, emptyCounts, FINISHED, hashInput, LOCAL_ACCOUNT_ID, nowIso } from './records.js';
-import type { IdempotencyRecord, InstanceRecord, RegisterInput, SpanInput, StoredResponse } from './records.js';
+import type { IdempotencyRecord, InstanceRecord, RegisterInput, SpanInput, StoredResponse, TokenScope } from './records.js';
 import { failure, success } from './responses.js';
 import type { Outcome } from './responses.js';
 
@@ -26,6 +26,8 @@ export class Store {
   #idempotency = new Map<string, Map<string, IdempotencyRecord>>();
   /** Agent version ids by agent id and version identity. */
   #versions = new Map<string, string>();
+  /** Deployment ids of agents other than the token's, by agent id (rebuilt from instances on replay). */
+  #deployments = new Map<string, string>();
   /** Terminations asked for before the instance was registered. */
   #pendingTerminations = new Map<string, string>();
   #journal: Journal | undefined;
@@ -79,6 +81,9 @@ export class Store {
   }
 
   #putInstance(instance: InstanceRecord): void {
+    if (instance.agent_deployment_id !== undefined && !this.#deployments.has(instance.agent_id)) {
+      this.#deployments.set(instance.agent_id, instance.agent_deployment_id);
+    }
     if (!this.#instances.has(instance.id)) {
       this.#instanceOrder.push(instance.id);
       this.#counts.set(instance.id, emptyCounts());
@@ -140,12 +145,25 @@ export class Store {
     return ids?.map((id) => this.#spans.get(id)!);
   }
 
-  register(input: RegisterInput): Outcome {
+  /**
+   * Registers an instance for `input.agent_id`, else for the token's agent (`scope`). A
+   * deployment-scoped token naming another agent is 403 `forbidden`.
+   */
+  register(input: RegisterInput, scope: TokenScope): Outcome {
+    const agentId = input.agent_id ?? scope.agentId;
+    if (scope.deploymentScoped && agentId !== scope.agentId) {
+      return failure(
+        403,
+        'forbidden',
+        `This token belongs to agent ${scope.agentId} (deployment ${scope.agentDeploymentId}), not ${agentId}: omit agent_id, or use a token of that agent`,
+      );
+    }
     if (input.id && this.#instances.has(input.id)) {
       return failure(409, 'already_exists', `Agent instance ${input.id} already exists: register it once, or use a new id`);
     }
-    const partition = partitionFrom(input.agent_id);
-    const versionKey = `${input.agent_id}\u0000${input.agent_version.external_identifier ?? input.agent_version.name ?? ''}`;
+    const partition = partitionFrom(agentId);
+    const version = input.agent_version ?? {};
+    const versionKey = `${agentId}\u0000${version.external_identifier ?? version.name ?? ''}`;
     let versionId = this.#versions.get(versionKey);
     if (versionId === undefined) {
       versionId = generateId(partition);
@@ -156,9 +174,10 @@ export class Store {
       type: 'agent_instance',
       id: input.id ?? generateId(partition),
       account_id: LOCAL_ACCOUNT_ID,
-      agent_id: input.agent_id,
+      agent_id: agentId,
       agent_version_id: versionId,
       environment_id: input.environment_id ?? 'local',
+      agent_deployment_id: agentId === scope.agentId ? scope.agentDeploymentId : this.#deploymentOf(agentId, partition),
       status: 'pending',
       inserted_at: now,
       updated_at: now,
@@ -172,6 +191,26 @@ export class Store {
       this.terminate(instance.id, reason);
     }
     return success(this.instance(instance.id));
+  }
+
+  /** The deployment of an agent other than the token's (an account-wide token): one per agent, made on first use. */
+  #deploymentOf(agentId: string, partition: number | undefined): string {
+    let id = this.#deployments.get(agentId);
+    if (id === undefined) {
+      id = generateId(partition);
+      this.#deployments.set(agentId, id);
+    }
+    return id;
+  }
+
+  /** Sets (or, with `payload: null`, removes) the quality payload `name` of an instance. */
+  recordQuality(id: string, name: string, payload: Record<string, unknown> | null): Outcome {
+    const instance = this.#instances.get(id);
+    if (!instance) return notFound('agent instance', id);
+    const { [name]: _previous, ...others } = instance.quality_payloads ?? {};
+    const quality_payloads = payload === null ? others : { ...others, [name]: payload };
+    this.#saveInstance({ ...instance, quality_payloads, updated_at: nowIso() });
+    return success(this.instance(id));
   }
 
   #saveInstance(instance: InstanceRecord): void {
@@ -232,9 +271,7 @@ export class Store {
 
   createSpan(input: SpanInput, path: string): Outcome {
     const instance = this.#instances.get(input.agent_instance_id);
-    if (!instance) {
-      return invalidReference(`${path}.agent_instance_id`, `no agent instance ${input.agent_instance_id}`);
-    }
+    if (!instance) return notFound('agent instance', input.agent_instance_id);
     if (input.parent_span_id && this.#spans.get(input.parent_span_id)?.agent_instance_id !== instance.id) {
       return invalidReference(`${path}.parent_span_id`, `no span ${input.parent_span_id} in agent instance ${instance.id}`);
     }
