@@ -42,7 +42,7 @@ function spansByName(server: LocalServer): Map<string, AgentSpan> {
   return new Map(server.spans(instance!.id).map((span) => [span.schema_name, span]));
 }
 
-type Test = typeof t;
+type Test = Parameters<Parameters<typeof t.test>[0] extends (t: infer T) => unknown ? (t: T) => void : never>[0];
 
 function checkTrace(t: Test, server: LocalServer, expectedAgentId: string, started = true): void {
   const instances = server.instances();
