@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BulkItemType } from '../models/index.js';
+import { BULK_TYPE } from '../models/routes.js';
 import { sameInput } from './records.js';
 import type { TokenScope } from './records.js';
 import { failure, success, validationFailure } from './responses.js';
@@ -20,11 +21,11 @@ export type Operation = BulkItemType | typeof RECORD_QUALITY;
  * applied nothing, so evaluating it again is safe).
  */
 const SCHEMAS = {
-  'agent_instances/register': RegisterBody,
-  'agent_instances/start': StartBody.extend({ agent_instance_id: z.string().min(1) }),
-  'agent_instances/finish': FinishInstanceBody.extend({ agent_instance_id: z.string().min(1) }),
-  'agent_spans/create': CreateSpanBody,
-  'agent_spans/finish': FinishSpanBody.extend({ agent_span_id: z.string().min(1) }),
+  [BULK_TYPE.registerAgentInstance]: RegisterBody,
+  [BULK_TYPE.startAgentInstance]: StartBody.extend({ agent_instance_id: z.string().min(1) }),
+  [BULK_TYPE.finishAgentInstance]: FinishInstanceBody.extend({ agent_instance_id: z.string().min(1) }),
+  [BULK_TYPE.createAgentSpan]: CreateSpanBody,
+  [BULK_TYPE.finishAgentSpan]: FinishSpanBody.extend({ agent_span_id: z.string().min(1) }),
   [RECORD_QUALITY]: RecordQualityBody.extend({ agent_instance_id: z.string().min(1) }),
 } as const;
 
@@ -72,19 +73,19 @@ export function execute(store: Store, type: Operation, raw: unknown, key: string
 
 function apply(store: Store, type: Operation, input: Inputs[Operation], scope: TokenScope): Outcome {
   switch (type) {
-    case 'agent_instances/register':
+    case BULK_TYPE.registerAgentInstance:
       return store.register(input as Inputs[typeof type], scope);
-    case 'agent_instances/start': {
+    case BULK_TYPE.startAgentInstance: {
       const { agent_instance_id, timestamp } = input as Inputs[typeof type];
       return store.start(agent_instance_id, timestamp);
     }
-    case 'agent_instances/finish': {
+    case BULK_TYPE.finishAgentInstance: {
       const { agent_instance_id, status, timestamp } = input as Inputs[typeof type];
       return store.finishInstance(agent_instance_id, status, timestamp);
     }
-    case 'agent_spans/create':
+    case BULK_TYPE.createAgentSpan:
       return store.createSpan((input as Inputs[typeof type]).details, 'details');
-    case 'agent_spans/finish': {
+    case BULK_TYPE.finishAgentSpan: {
       const { agent_span_id, status, result_payload, timestamp } = input as Inputs[typeof type];
       return store.finishSpan(agent_span_id, status, result_payload, timestamp);
     }
