@@ -144,6 +144,6 @@ t.test('a journal keeps each payload once, and replays an older journal with rec
   const again = clientFor(t, second);
   t.same(await again.agentSpans.create({ agent_instance_id: id, schema_name: 's', status: 'active', idempotency_key: 'old-key-1' }), span);
   t.match(await again.agentSpans.create({ agent_instance_id: id, schema_name: 's', status: 'active', payload, idempotency_key: 'payload-key-1' }), { payload });
-  await t.rejects(again.agentSpans.create({ agent_instance_id: id, schema_name: 'other', status: 'active', idempotency_key: 'payload-key-1' }), { apiCode: 'idempotency_conflict' });
+  await t.rejects(again.agentSpans.create({ agent_instance_id: id, schema_name: 'other', status: 'active', idempotency_key: 'payload-key-1' }), { code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'idempotency_conflict' });
   t.equal(second.spans(id).length, 2);
 });
