@@ -331,7 +331,7 @@ export const DEFAULT_DEPLOYMENT_ID = 'local-deployment';
 function replayWarning(file: string, replay: ReplaySummary): string {
   const parts: string[] = [];
   if (replay.torn > 0) parts.push('its last line was cut short (a write interrupted, e.g. by kill -9) and was skipped');
-  if (replay.skipped > 0) parts.push(`${replay.skipped} damaged line${replay.skipped === 1 ? ' was' : 's were'} skipped`);
+  if (replay.skipped > 0) parts.push(`damaged lines skipped: ${replay.skipped}`);
   return `Journal ${file}: ${parts.join('; ')}; ${replay.applied} entries replayed. New changes are appended after it.`;
 }
 

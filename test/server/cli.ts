@@ -86,9 +86,11 @@ t.test('runCli dev runs the server until stopped, journaling to --data', async (
   t.match(await cli(['view', '--data', t.testdir()]), { code: 1, stderr: /No agent instances in .*: run an agent against `prefactor-trace dev` first/ });
 
   const memory = fakeIo();
-  const inMemory = runCli(['dev', '--port', '0', '--memory'], memory.io);
+  const inMemory = runCli(['dev', '--port', '0', '--memory', '--agent-id', 'agent-9', '--deployment-id', 'dep-9'], memory.io);
   await memory.ready;
   t.match(memory.out.stdout, 'In memory: nothing is kept on disk');
+  t.match(memory.out.stdout, 'Token: deployment-scoped, agent agent-9, deployment dep-9\n');
+  t.match(memory.out.stdout, 'export PREFACTOR_AGENT_ID=agent-9\n');
   memory.stop();
   t.equal(await inMemory, 0);
 });

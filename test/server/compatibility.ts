@@ -106,6 +106,14 @@ t.test('record_quality: 404 for an unknown instance, idempotent, in bulk, shown 
   t.match(text, /quality q {2}\{"score":1\}\nquality tone {2}\{"ok":true\}/);
 });
 
+t.test('a register may leave out every field; a span create without details or with null details is 422', async (t) => {
+  const server = await withServer(t);
+  const post = poster(server.url);
+  t.match(await post('agent_instance/register', {}), { status: 200, body: { details: { agent_id: 'local-agent' } } });
+  t.match(await post('agent_spans', {}), { status: 422, body: { errors: { details: String } } });
+  t.match(await post('agent_spans', { details: null }), { status: 422, body: { errors: { details: String } } });
+});
+
 t.test('a span create on an unknown instance is 404 not_found, in bulk too', async (t) => {
   const server = await withServer(t);
   const post = poster(server.url);

@@ -120,11 +120,15 @@ t.test('a torn last line is counted in journalReplay and logged once; the server
 });
 
 t.test('a journal with damaged lines in the middle says how many it skipped', async (t) => {
-  const dir = t.testdir({ 'data.ndjson': 'garbage\n{"k":"unknown"}\n' });
+  const orphan = '{"k":"s","v":{"type":"agent_span","id":"orphan","agent_instance_id":"none","schema_name":"s","status":"active","payload":{}}}';
+  const old = '{"k":"i","v":{"type":"agent_instance","id":"old-1","agent_id":"a","agent_version_id":"v","environment_id":"e","status":"pending","inserted_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}}';
+  const dir = t.testdir({ 'data.ndjson': `garbage\n{"k":"unknown"}\nnull\n${orphan}\n${old}\n` });
   const warnings: string[] = [];
   const server = await withServer(t, { dataFile: join(dir, 'data.ndjson'), logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} } });
-  t.same(server.journalReplay, { applied: 0, skipped: 2, torn: 0 });
-  t.match(warnings, [/2 damaged lines were skipped; 0 entries replayed/]);
+  t.same(server.journalReplay, { applied: 2, skipped: 3, torn: 0 });
+  t.match(warnings, [/damaged lines skipped: 3; 2 entries replayed/]);
+  t.match(server.instance('old-1'), { status: 'pending', agent_deployment_id: undefined }, 'an instance of an older journal, without a deployment');
+  t.same(server.spans('none'), [], 'a span of an unknown instance is not listed');
 });
 
 t.test('a journal keeps each payload once, and replays an older journal with records on their own lines', async (t) => {
@@ -146,4 +150,18 @@ t.test('a journal keeps each payload once, and replays an older journal with rec
   t.match(await again.agentSpans.create({ agent_instance_id: id, schema_name: 's', status: 'active', payload, idempotency_key: 'payload-key-1' }), { payload });
   await t.rejects(again.agentSpans.create({ agent_instance_id: id, schema_name: 'other', status: 'active', idempotency_key: 'payload-key-1' }), { code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'idempotency_conflict' });
   t.equal(second.spans(id).length, 2);
+});
+
+t.test('a replayed key answers with the killswitch its first answer carried', async (t) => {
+  const dataFile = join(t.testdir(), 'data.ndjson');
+  const first = await startLocalServer({ dataFile });
+  const client = clientFor(t, first);
+  const { id } = await client.agentInstances.register(REGISTER);
+  first.terminate(id, 'stop now');
+  const params = { agent_instance_id: id, schema_name: 's', status: 'active' as const, idempotency_key: 'killed-key-1' };
+  const span = await client.agentSpans.create(params);
+  t.same(span.control, { terminate: true, reason: 'stop now' });
+  await first.close();
+  const second = await withServer(t, { dataFile });
+  t.same(await clientFor(t, second).agentSpans.create(params), span);
 });
