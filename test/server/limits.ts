@@ -5,6 +5,26 @@ import { clientFor, withServer } from '../fixtures/server.js';
 
 const HEADERS = { authorization: 'Bearer dev-token', 'content-type': 'application/json' };
 
+/**
+ * A clock of the main thread's CPU time in ms (Linux: /proc, 10 ms ticks), else of the process's
+ * (which also counts GC helper threads, so it errs towards failing).
+ */
+function mainThreadCpuMs(): () => number {
+  const file = `/proc/self/task/${process.pid}/stat`;
+  if (!existsSync(file)) {
+    /* c8 ignore next 4 -- not on Linux */
+    return () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+  }
+  return () => {
+    // Fields after the command name (in parentheses): utime and stime are the 12th and 13th.
+    const fields = readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+}
+
 async function postBulk(url: string, body: string, extra: Record<string, string> = {}) {
   const response = await fetch(`${url}/api/v1/bulk`, { method: 'POST', headers: { ...HEADERS, ...extra }, body });
   const text = await response.text();
@@ -15,13 +35,15 @@ t.test('a million invalid bulk items (2.9 MB) get a small 413 too_many_items, qu
   const server = await withServer(t);
   const body = `{"items":[${Array(1_000_000).fill('{}').join(',')}]}`;
   t.ok(body.length > 2_900_000);
-  const started = performance.now();
+  // In CPU time of the main thread (server and client), which a loaded machine does not inflate.
+  const cpuMs = mainThreadCpuMs();
+  const started = cpuMs();
   const { status, bytes, body: answer } = await postBulk(server.url, body);
-  const elapsedMs = performance.now() - started;
+  const elapsedMs = cpuMs() - started;
   t.equal(status, 413);
   t.match(answer, { code: 'too_many_items', message: new RegExp(`1000000 items, over the limit of ${MAX_BULK_ITEMS}`) });
   t.ok(bytes < 500, `answer of ${bytes} bytes`);
-  t.ok(elapsedMs < 10_000, `answered in ${Math.round(elapsedMs)} ms`);
+  t.ok(elapsedMs < 5000, `answered after ${Math.round(elapsedMs)} ms of CPU (it was 12 s before the item cap)`);
   t.same(server.instances(), []);
 });
 
@@ -52,26 +74,6 @@ t.test('single endpoints cap their issues too', async (t) => {
   t.equal(error.statusCode, 422);
   t.match(error.message, /… 6 in all/);
 });
-
-/**
- * A clock of the main thread's CPU time in ms (Linux: /proc, 10 ms ticks), else of the process's
- * (which also counts GC helper threads, so it errs towards failing).
- */
-function mainThreadCpuMs(): () => number {
-  const file = `/proc/self/task/${process.pid}/stat`;
-  if (!existsSync(file)) {
-    /* c8 ignore next 4 -- not on Linux */
-    return () => {
-      const { user, system } = process.cpuUsage();
-      return (user + system) / 1000;
-    };
-  }
-  return () => {
-    // Fields after the command name (in parentheses): utime and stime are the 12th and 13th.
-    const fields = readFileSync(file, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  };
-}
 
 t.test('/ping answers within 100 ms while the server applies a maximal bulk request', async (t) => {
   const server = await withServer(t);
