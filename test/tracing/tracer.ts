@@ -478,3 +478,17 @@ t.test('shape() of a default-instance tree is in start order', async (t) => {
   tracer.withSpan('a', {}, () => tracer.withSpan('b', {}, () => 1));
   t.same(shape(sink.tree(sink.instances()[0]!.id), true), [{ name: 'a', status: 'complete', children: [{ name: 'b', status: 'complete', children: [] }] }]);
 });
+
+t.test('a tracer with only apiUrl and apiToken (a deployment-scoped token) registers without agent_id and delivers', async (t) => {
+  const server = await withServer(t, { token: 'deployment-token', agentId: 'agent-of-token', agentDeploymentId: 'deployment-1' });
+  const tracer = new Tracer({ apiUrl: server.url, apiToken: 'deployment-token', logger: false, flushIntervalMs: 5, http: { maxRetries: 0 } });
+  t.teardown(() => tracer.shutdown());
+  t.equal(tracer.enabled, true);
+  const id = await tracer.withInstance(async (instance) => {
+    await tracer.withSpan('agent:tool', { q: 1 }, () => ({ text: 'x' }));
+    return instance.id;
+  });
+  t.equal(await tracer.flush({ timeoutMs: 5000 }), true);
+  t.match(server.instance(id), { agent_id: 'agent-of-token', agent_deployment_id: 'deployment-1', status: 'complete' });
+  t.match(server.spans(id), [{ schema_name: 'agent:tool', status: 'complete', payload: { q: 1 } }]);
+});
