@@ -46,9 +46,30 @@ const child = spawn(process.execPath, [...process.execArgv, script], { stdio: ['
 const [line] = (await once(child.stdout, 'data')) as [Buffer];
 const url = line.toString('utf8').trim();
 
-const tracer = new Tracer({ sink: new NoopSink(), logger: false });
-const openai = () => new OpenAI({ apiKey: 'sk-bench', baseURL: `${url}/v1`, maxRetries: 0 });
-const anthropic = () => new Anthropic({ apiKey: 'sk-bench', baseURL: url, maxRetries: 0 });
+/**
+ * The clients' transport (their documented `fetch` option): the first answer to each distinct
+ * request comes from the fake server over HTTP, later ones are replayed from memory, so that socket
+ * and HTTP parsing noise (milliseconds on a loaded machine) does not drown the wrapper's
+ * microseconds. The clients' own code (request building, retries, parsing, SSE decoding) all runs.
+ * BENCH_TRANSPORT=http sends every request over HTTP instead.
+ */
+const replayed = new Map<string, { status: number; headers: [string, string][]; body: string }>();
+async function replayingFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const key = `${String(input)} ${String(init?.body)}`;
+  let answer = replayed.get(key);
+  if (answer === undefined) {
+    const response = await fetch(input, init);
+    answer = { status: response.status, headers: [...response.headers], body: await response.text() };
+    replayed.set(key, answer);
+  }
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+const transport = process.env.BENCH_TRANSPORT === 'http' ? {} : { fetch: replayingFetch };
+
+const validatePayloads = (process.env.BENCH_VALIDATE ?? 'warn') as 'warn' | 'off';
+const tracer = new Tracer({ sink: new NoopSink(), logger: false, validatePayloads });
+const openai = () => new OpenAI({ apiKey: 'sk-bench', baseURL: `${url}/v1`, maxRetries: 0, ...transport });
+const anthropic = () => new Anthropic({ apiKey: 'sk-bench', baseURL: url, maxRetries: 0, ...transport });
 const plainOpenAI = openai();
 const tracedOpenAI = wrapOpenAI(openai());
 const plainAnthropic = anthropic();
@@ -136,7 +157,7 @@ async function round(workload: Workload): Promise<{ plain: number; traced: numbe
   return { plain: cpu.plain / units.plain, traced: cpu.traced / units.traced, units: units.traced };
 }
 
-printHeader('LLM client wrappers: CPU over the unwrapped client', { calls: CALLS, streams: STREAMS, rounds: ROUNDS, chunksPerStream: `~${WORDS + 3}` });
+printHeader('LLM client wrappers: CPU over the unwrapped client', { transport: process.env.BENCH_TRANSPORT === 'http' ? 'http' : 'replayed', validatePayloads, calls: CALLS, streams: STREAMS, rounds: ROUNDS, chunksPerStream: `~${WORDS + 3}` });
 const rows: string[][] = [];
 await tracer.withInstance(async () => {
   for (const workload of workloads) {
@@ -166,6 +187,7 @@ await tracer.withInstance(async () => {
 });
 printTable(['workload', 'per round', 'unwrapped us/unit', 'wrapped us/unit', 'overhead us/unit', 'target'], rows);
 printNotes([
+  'transport "replayed": each distinct answer fetched once from the fake server, then replayed from memory through the clients\' `fetch` option (BENCH_TRANSPORT=http for real sockets)',
   'CPU of this process only (the fake server runs in a child process); unwrapped and wrapped calls alternate one by one; overhead = median over rounds of (wrapped - unwrapped)',
   'a streamed chunk\'s figure includes the span of its call spread over its ~200 chunks',
   '"usage asked by the wrapper": the request gets stream_options.include_usage, so the client also parses `"usage":null` in every chunk and one chunk more, which the wrapper hides',

@@ -98,6 +98,7 @@ export function renderSpanTree(tree: readonly SpanTreeNode[], options: RenderTre
       `${paint('1', `Agent instance ${instance.id}`)} (${paint(STATUS_COLOR[instance.status]!, instance.status)}, ${durationOf(instance)}${spanText}${reason})`,
     );
   }
+  for (const [name, payload] of Object.entries(instance?.quality_payloads ?? {})) lines.push(`${paint('2', 'quality')} ${name}  ${summarize(payload, max)}`);
   if (tree.length === 0) lines.push('(no spans)');
   // Depth-first without recursion, so a very deep trace cannot overflow the stack.
   const stack: Array<{ node: SpanTreeNode; prefix: string; last: boolean }> = [];

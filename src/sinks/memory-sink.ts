@@ -4,7 +4,7 @@ import type { InstanceRegistration, SpanEndEvent, SpanSink, SpanStartEvent } fro
 /** An agent instance as an `InMemorySink` recorded it. */
 export interface RecordedInstance {
   readonly id: string;
-  readonly agentId: string;
+  readonly agentId: string | undefined;
   readonly agentVersion: AgentVersionForRegister;
   readonly agentSchemaVersion: AgentSchemaVersionForRegister;
   readonly environmentId: string | undefined;

@@ -26,8 +26,10 @@ export interface TracerOptions extends DeliveryOptions, SamplingOptions, Redacti
   readonly apiToken?: string;
   /**
    * The agent the instances belong to. When it is a Prefactor id, span and instance ids share its
-   * storage partition.
-   * @default process.env.PREFACTOR_AGENT_ID, or `'local-agent'` when a `sink` is given
+   * storage partition. Optional with a deployment-scoped token (what `prefactor setup` hands out):
+   * without it, instances register without `agent_id`, the token decides the agent, and ids use a
+   * random partition.
+   * @default process.env.PREFACTOR_AGENT_ID; none (the token's agent), or `'local-agent'` when a `sink` is given
    */
   readonly agentId?: string;
   /**
@@ -105,7 +107,8 @@ export interface ResolvedTracerOptions {
   readonly enabled: boolean;
   readonly apiUrl: string | undefined;
   readonly apiToken: string | undefined;
-  readonly agentId: string;
+  /** `undefined`: the token decides the agent. */
+  readonly agentId: string | undefined;
   readonly agentVersion: AgentVersionForRegister;
   readonly environmentId: string | undefined;
   readonly spanTypes: readonly SpanType<unknown, unknown>[];
@@ -168,7 +171,7 @@ export function resolveTracerOptions(options: TracerOptions = {}, env: Env = pro
     enabled,
     apiUrl: undefined as string | undefined,
     apiToken: undefined as string | undefined,
-    agentId: agentId === undefined ? SINK_AGENT_ID : check.nonEmptyString('agentId', agentId),
+    agentId: agentId === undefined ? (sink === undefined ? undefined : SINK_AGENT_ID) : check.nonEmptyString('agentId', agentId),
     agentVersion: checkAgentVersion(options.agentVersion),
     environmentId: options.environmentId === undefined ? undefined : check.nonEmptyString('environmentId', options.environmentId),
     spanTypes: checkSpanTypes(options.spanTypes),
@@ -190,7 +193,6 @@ export function resolveTracerOptions(options: TracerOptions = {}, env: Env = pro
   if (enabled && sink === undefined) {
     resolved.apiUrl = check.httpUrl('apiUrl', required('apiUrl', 'PREFACTOR_API_URL', apiUrl));
     resolved.apiToken = check.nonEmptyString('apiToken', required('apiToken', 'PREFACTOR_API_TOKEN', apiToken));
-    required('agentId', 'PREFACTOR_AGENT_ID', agentId);
   }
   return resolved;
 }

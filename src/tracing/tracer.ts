@@ -12,6 +12,7 @@ import { NOOP_SPAN, Span } from './span.js';
 import { enterSpan, leaveSpan, stackIsLow } from './stack-guard.js';
 import { resolveTracerOptions, type TracerOptions } from './tracer-options.js';
 import { contextHeaders, readContext, type PropagationSource } from './propagation.js';
+import { watchProcess } from './process-hooks.js';
 
 /** Options of `tracer.withInstance(options, fn)`. */
 export interface InstanceOptions {
@@ -42,8 +43,6 @@ const ZERO_DELIVERY: DeliveryStats = {
   inFlight: 0,
   bytesHeld: 0,
 };
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
 /**
  * @internal The recorder of `tracer`, for bridges (src/tracing/bridge.ts): `undefined` when the
  * tracer is disabled, or shut down (then counted as `dropped.after_shutdown`).
@@ -64,13 +63,10 @@ export class Tracer {
   readonly #shutdownTimeoutMs: number;
   #closed = false;
   #shutdown: Promise<boolean> | undefined;
-  readonly #onBeforeExit = (): void => void this.shutdown();
-  readonly #onSignal = (signal: NodeJS.Signals): void => {
-    this.#removeListeners();
-    // Our listener suppressed the signal's default (exit): raise it again once shut down. Listeners
-    // that defer to others, like signal-exit's, then see that nobody else handles it.
-    void this.shutdown().then(() => process.kill(process.pid, signal));
-  };
+  /** Stops the process hooks (one `beforeExit` listener for all tracers, see process-hooks.ts). */
+  #unwatch: (() => void) | undefined;
+  /** Operations dropped (any reason but `after_shutdown`) as of the last flush that resolved. */
+  #dropsSeen = 0;
 
   constructor(options?: TracerOptions) {
     const resolved = resolveTracerOptions(options);
@@ -85,8 +81,7 @@ export class Tracer {
         ...resolved.delivery,
       });
     this.#core = new Recorder(resolved, sink);
-    process.once('beforeExit', this.#onBeforeExit);
-    if (resolved.handleSignals) for (const signal of SIGNALS) process.once(signal, this.#onSignal);
+    this.#unwatch = watchProcess(this, resolved.handleSignals);
   }
 
   /**
@@ -175,8 +170,9 @@ export class Tracer {
       fn = options;
       options = {};
     }
-    checkInstanceOptions(options);
     const core = this.#core;
+    // Never throws into the traced code: a bad option is reported and left out.
+    options = checkInstanceOptions(options, (error) => core?.failed('withInstance()', error));
     if (core === undefined) return fn!(NOOP_INSTANCE);
     if (this.#closed) {
       core.droppedAfterShutdown++;
@@ -283,14 +279,38 @@ export class Tracer {
   }
 
   /**
-   * Resolves `true` once everything recorded before the call is delivered (or finally dropped,
-   * counted in `stats()`), `false` after `timeoutMs`. Never rejects.
+   * Resolves `true` once everything recorded before the call is delivered; `false` when something
+   * was dropped since the previous flush (rejected, overflow...: see `stats().dropped`) or
+   * `timeoutMs` passed first. Never rejects, never throws.
    */
   flush(options?: FlushOptions): Promise<boolean> {
     const core = this.#core;
     if (core === undefined) return Promise.resolve(true);
     const timeoutMs = this.#timeoutMs(options);
-    return settleWithin(core, 'flush', (ms) => core.sink.flush(ms), timeoutMs);
+    return this.#delivered(settleWithin(core, 'flush', (ms) => core.sink.flush(ms), timeoutMs));
+  }
+
+  /** `true` when the sink answered `true` and nothing was dropped since the last flush resolved. */
+  async #delivered(answer: Promise<boolean>): Promise<boolean> {
+    const seen = this.#dropsSeen;
+    const settled = await answer;
+    const drops = this.#drops();
+    this.#dropsSeen = drops;
+    return settled && drops === seen;
+  }
+
+  /** Operations the sink dropped, `after_shutdown` aside (a sink whose stats() fails: as last seen). */
+  #drops(): number {
+    let dropped: Readonly<Record<string, number>> | undefined;
+    try {
+      dropped = this.#core?.sink.stats?.().dropped;
+    } catch {
+      // Counted where stats() is asked for by the user; here it only means "no news".
+      return this.#dropsSeen;
+    }
+    let total = 0;
+    for (const [reason, count] of Object.entries(dropped ?? {})) if (reason !== 'after_shutdown') total += count;
+    return total;
   }
 
   /**
@@ -304,9 +324,9 @@ export class Tracer {
     if (core === undefined) return (this.#shutdown = Promise.resolve(true));
     const timeoutMs = this.#timeoutMs(options);
     this.#closed = true;
-    this.#removeListeners();
+    this.#unwatch?.();
     core.finishDefaultInstance();
-    return (this.#shutdown = settleWithin(core, 'shutdown', (ms) => core.sink.shutdown(ms), timeoutMs));
+    return (this.#shutdown = this.#delivered(settleWithin(core, 'shutdown', (ms) => core.sink.shutdown(ms), timeoutMs)));
   }
 
   /** Counters: spans, instances, validation and telemetry failures, then delivery (drops by reason...). */
@@ -321,7 +341,10 @@ export class Tracer {
     }
     const dropped = { ...ZERO_DELIVERY.dropped, ...delivery?.dropped };
     dropped.after_shutdown += core.droppedAfterShutdown;
-    return { ...ZERO_DELIVERY, ...delivery, ...core.counters(), dropped };
+    const stats = { ...ZERO_DELIVERY, ...delivery, ...core.counters(), dropped };
+    // What the tracer refused after shutdown counts as received too: the sum still adds up.
+    if (delivery !== undefined) stats.operationsEnqueued += core.droppedAfterShutdown;
+    return stats;
   }
 
   static {
@@ -335,16 +358,17 @@ export class Tracer {
     };
   }
 
+  /** The flush/shutdown deadline; a bad option is reported (never thrown) and the default used. */
   #timeoutMs(options: FlushOptions | undefined): number {
-    assertOptionsObject('flush/shutdown', options);
-    if (options === undefined) return this.#shutdownTimeoutMs;
-    rejectUnknownKeys('flush/shutdown', options, FLUSH_OPTION_KEYS);
-    return options.timeoutMs === undefined ? this.#shutdownTimeoutMs : check.nonNegativeNumber('timeoutMs', options.timeoutMs);
-  }
-
-  #removeListeners(): void {
-    process.off('beforeExit', this.#onBeforeExit);
-    for (const signal of SIGNALS) process.off(signal, this.#onSignal);
+    try {
+      assertOptionsObject('flush/shutdown', options);
+      if (options === undefined) return this.#shutdownTimeoutMs;
+      rejectUnknownKeys('flush/shutdown', options, FLUSH_OPTION_KEYS);
+      return options.timeoutMs === undefined ? this.#shutdownTimeoutMs : check.nonNegativeNumber('timeoutMs', options.timeoutMs);
+    } catch (error) {
+      this.#core?.failed('flush()/shutdown() options', error);
+      return this.#shutdownTimeoutMs;
+    }
   }
 }
 
@@ -367,11 +391,22 @@ const ZERO_COUNTERS: TracerCounters = {
   redactionFailures: 0,
 };
 
-function checkInstanceOptions(options: InstanceOptions): void {
-  assertOptionsObject('withInstance', options);
-  rejectUnknownKeys('withInstance', options, ['id', 'purpose']);
-  if (options.id !== undefined) check.nonEmptyString('id', options.id);
-  if (options.purpose !== undefined) check.nonEmptyString('purpose', options.purpose);
+/** The valid part of `withInstance` options: each bad one is reported through `report` and left out. */
+function checkInstanceOptions(options: InstanceOptions, report: (error: unknown) => void): InstanceOptions {
+  const valid: { id?: string; purpose?: string } = {};
+  const attempt = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (error) {
+      report(error);
+    }
+  };
+  attempt(() => assertOptionsObject('withInstance', options));
+  if (typeof options !== 'object' || options === null) return valid;
+  attempt(() => rejectUnknownKeys('withInstance', options, ['id', 'purpose']));
+  if (options.id !== undefined) attempt(() => (valid.id = check.nonEmptyString('id', options.id)));
+  if (options.purpose !== undefined) attempt(() => (valid.purpose = check.nonEmptyString('purpose', options.purpose)));
+  return valid;
 }
 
 /**

@@ -41,7 +41,8 @@ t.test('resolveTracerOptions() is disabled with no sink and no API settings, ena
     message: 'Missing `apiUrl`: pass it to the Tracer or set PREFACTOR_API_URL (to trace without the API, pass a `sink`; to turn tracing off, `enabled: false`)',
   });
   t.throws(() => resolveTracerOptions({ apiUrl: 'http://x' }, NO_ENV), { message: /^Missing `apiToken`.*PREFACTOR_API_TOKEN/ });
-  t.throws(() => resolveTracerOptions({ apiUrl: 'http://x', apiToken: 't' }, NO_ENV), { message: /^Missing `agentId`.*PREFACTOR_AGENT_ID/ });
+  t.match(resolveTracerOptions({ apiUrl: 'http://x', apiToken: 't' }, NO_ENV), { enabled: true, agentId: undefined }, 'a URL and a token suffice: the token decides the agent');
+  t.equal(resolveTracerOptions({ sink: new InMemorySink() }, NO_ENV).agentId, 'local-agent');
   t.throws(() => resolveTracerOptions({ enabled: true }, NO_ENV), { message: /^Missing `apiUrl`/ });
   t.equal(resolveTracerOptions({ enabled: false, apiUrl: 'http://x' }, NO_ENV).enabled, false);
 });

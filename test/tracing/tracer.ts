@@ -370,8 +370,35 @@ t.test('.flush() resolves the sink\'s answer, false on timeout or failure, and n
   const odd = new Tracer({ sink: syncAnswer, logger: false });
   t.teardown(() => odd.shutdown());
   t.equal(await odd.flush(), true, 'a sink answering without a promise still works');
-  t.throws(() => tracer.flush({ timeoutMs: -1 }), { code: 'ERR_PREFACTOR_CONFIG', message: /timeoutMs/ });
-  t.throws(() => tracer.flush({ timeout: 1 } as never), { message: /Unknown option `timeout`/ });
+});
+
+t.test('.flush(), .shutdown() and .withInstance() never throw on bad options: reported, then the defaults', async (t) => {
+  const { tracer, sink, logger } = memoryTracer(t);
+  t.equal(await tracer.flush({ timeoutMs: -1 }), true);
+  t.equal(await tracer.flush({ timeout: 1 } as never), true);
+  t.equal(await tracer.flush('soon' as never), true);
+  const id = tracer.withInstance({ id: '', purpose: 5, color: 'red' } as never, (instance) => instance.id);
+  t.equal(sink.instance(id)?.purpose, undefined, 'the instance runs, without the bad options');
+  t.not(id, '');
+  t.equal(tracer.withInstance(null as never, () => 3), 3);
+  t.equal(await tracer.shutdown({ timeoutMs: Number.NaN }), true);
+  t.match(logger.messages('error'), [/timeoutMs/, /Unknown option `timeout`/, /flush\/shutdown/, /Unknown option `color`/, /`id`/, /`purpose`/, /withInstance/, /timeoutMs/]);
+  t.equal(tracer.stats().telemetryErrors, 8);
+});
+
+t.test('.flush() and .shutdown() resolve true only when everything was delivered', async (t) => {
+  const sink = new InMemorySink();
+  const dropped = { queue_overflow: 0, rejected_by_server: 0, dependency_dropped: 0, shutdown_timeout: 0, after_shutdown: 0, serialization: 0 };
+  Object.assign(sink, { stats: () => ({ operationsEnqueued: 0, operationsSent: 0, operationsRetried: 0, operationsCoalesced: 0, batchesSent: 0, requestsSent: 0, dropped: { ...dropped }, queued: 0, inFlight: 0, bytesHeld: 0 }) });
+  const tracer = new Tracer({ sink, logger: false });
+  t.equal(await tracer.flush(), true, 'nothing dropped');
+  dropped.rejected_by_server = 3;
+  t.equal(await tracer.flush(), false, 'operations were rejected since the last flush');
+  t.equal(await tracer.flush(), true, 'nothing new was dropped');
+  dropped.after_shutdown = 5;
+  t.equal(await tracer.flush(), true, 'what arrives after shutdown is not what a flush waits for');
+  dropped.shutdown_timeout = 1;
+  t.equal(await tracer.shutdown(), false);
 });
 
 t.test('.stats() merges the tracer counters with the sink\'s', async (t) => {
@@ -382,7 +409,7 @@ t.test('.stats() merges the tracer counters with the sink\'s', async (t) => {
   tracer.withSpan('s', {}, () => 1);
   await tracer.shutdown();
   tracer.withSpan('after', {}, () => 1);
-  t.match(tracer.stats(), { operationsEnqueued: 5, spansStarted: 1, spansEnded: 1, instancesStarted: 1, dropped: { queue_overflow: 2, after_shutdown: 2 } });
+  t.match(tracer.stats(), { operationsEnqueued: 6, spansStarted: 1, spansEnded: 1, instancesStarted: 1, dropped: { queue_overflow: 2, after_shutdown: 2 } });
 });
 
 t.test('a disabled tracer (no sink, no config) runs fn at once and records nothing', async (t) => {
@@ -450,4 +477,18 @@ t.test('shape() of a default-instance tree is in start order', async (t) => {
   const { tracer, sink } = memoryTracer(t);
   tracer.withSpan('a', {}, () => tracer.withSpan('b', {}, () => 1));
   t.same(shape(sink.tree(sink.instances()[0]!.id), true), [{ name: 'a', status: 'complete', children: [{ name: 'b', status: 'complete', children: [] }] }]);
+});
+
+t.test('a tracer with only apiUrl and apiToken (a deployment-scoped token) registers without agent_id and delivers', async (t) => {
+  const server = await withServer(t, { token: 'deployment-token', agentId: 'agent-of-token', agentDeploymentId: 'deployment-1' });
+  const tracer = new Tracer({ apiUrl: server.url, apiToken: 'deployment-token', logger: false, flushIntervalMs: 5, http: { maxRetries: 0 } });
+  t.teardown(() => tracer.shutdown());
+  t.equal(tracer.enabled, true);
+  const id = await tracer.withInstance(async (instance) => {
+    await tracer.withSpan('agent:tool', { q: 1 }, () => ({ text: 'x' }));
+    return instance.id;
+  });
+  t.equal(await tracer.flush({ timeoutMs: 5000 }), true);
+  t.match(server.instance(id), { agent_id: 'agent-of-token', agent_deployment_id: 'deployment-1', status: 'complete' });
+  t.match(server.spans(id), [{ schema_name: 'agent:tool', status: 'complete', payload: { q: 1 } }]);
 });
