@@ -1,4 +1,4 @@
-import { PrefactorHttpClient } from 'prefactor-trace';
+import { PrefactorHttpClient } from 'prefactor-trace/api';
 
 // apiUrl and apiToken default to PREFACTOR_API_URL and PREFACTOR_API_TOKEN.
 await using client = new PrefactorHttpClient({ maxRetries: 5 });

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import t from 'tap';
-import { PrefactorHttpClient } from '../src/http/client.js';
+import { PrefactorHttpClient } from '../src/api/client.js';
 import { outputOf, spawnScript } from './fixtures/child-env.js';
 
 const NO_COLOR = { NO_COLOR: '1' };

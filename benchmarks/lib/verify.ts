@@ -1,4 +1,4 @@
-import { PrefactorHttpClient } from '../../src/http/client.js';
+import { PrefactorHttpClient } from '../../src/api/client.js';
 
 /** What the server holds for one agent instance, read back through the API. */
 export interface ServerHoldings {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineSpanType, generateId, Tracer } from '../../src/index.js';
+import { defineSpanType, Tracer } from '../../src/index.js';
+import { generateId } from '../../src/util/ids.js';
 
 /** The payload every benchmark span carries: `{i, text: 'x'.repeat(100)}` (about 120 bytes of JSON). */
 export const benchStep = defineSpanType({

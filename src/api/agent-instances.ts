@@ -1,4 +1,4 @@
-import type { CallOptions, PrefactorHttpClient } from '../http/client.js';
+import type { CallOptions, HttpTransport } from '../http/transport.js';
 import {
   AgentInstance,
   ApiResponse,
@@ -6,6 +6,7 @@ import {
   RegisterAgentInstanceRequest,
   StartAgentInstanceRequest,
 } from '../models/index.js';
+import { apiPath, PATHS } from '../models/routes.js';
 import { callOptions, pathId, validateInput } from './validate.js';
 
 const InstanceResponse = ApiResponse(AgentInstance);
@@ -13,40 +14,40 @@ const InstanceListResponse = ApiResponse(AgentInstance.array());
 
 /** The agent instance endpoints (`/api/v1/agent_instance`). */
 export class AgentInstancesEndpoint {
-  readonly #client: PrefactorHttpClient;
+  readonly #client: HttpTransport;
 
-  constructor(client: PrefactorHttpClient) {
+  constructor(client: HttpTransport) {
     this.#client = client;
   }
 
   /** Registers a new agent instance: `POST /api/v1/agent_instance/register` with the flat body. */
   async register(params: RegisterAgentInstanceRequest, options?: CallOptions): Promise<AgentInstance> {
     const body = validateInput(RegisterAgentInstanceRequest, params, 'agentInstances.register()');
-    return this.#post('/api/v1/agent_instance/register', body, options);
+    return this.#post(apiPath(PATHS.registerAgentInstance), body, options);
   }
 
   /** Marks an instance as started: `POST /api/v1/agent_instance/{id}/start`. */
   async start(id: string, params: StartAgentInstanceRequest = {}, options?: CallOptions): Promise<AgentInstance> {
-    const path = `/api/v1/agent_instance/${pathId(id, 'id', 'agentInstances.start()')}/start`;
+    const path = apiPath(PATHS.startAgentInstance(pathId(id, 'id', 'agentInstances.start()')));
     return this.#post(path, validateInput(StartAgentInstanceRequest, params, 'agentInstances.start()'), options);
   }
 
   /** Marks an instance as finished: `POST /api/v1/agent_instance/{id}/finish`. */
   async finish(id: string, params: FinishAgentInstanceRequest = {}, options?: CallOptions): Promise<AgentInstance> {
-    const path = `/api/v1/agent_instance/${pathId(id, 'id', 'agentInstances.finish()')}/finish`;
+    const path = apiPath(PATHS.finishAgentInstance(pathId(id, 'id', 'agentInstances.finish()')));
     return this.#post(path, validateInput(FinishAgentInstanceRequest, params, 'agentInstances.finish()'), options);
   }
 
   /** One instance: `GET /api/v1/agent_instance/{id}`. */
   async get(id: string, options?: CallOptions): Promise<AgentInstance> {
-    const path = `/api/v1/agent_instance/${pathId(id, 'id', 'agentInstances.get()')}`;
+    const path = apiPath(PATHS.agentInstance(pathId(id, 'id', 'agentInstances.get()')));
     const response = await this.#client.request('GET', path, { ...callOptions(options), schema: InstanceResponse });
     return response.details;
   }
 
   /** The instances this token can see, newest first: `GET /api/v1/agent_instance`. */
   async list(options?: CallOptions): Promise<AgentInstance[]> {
-    const response = await this.#client.request('GET', '/api/v1/agent_instance', {
+    const response = await this.#client.request('GET', apiPath(PATHS.agentInstances), {
       ...callOptions(options),
       schema: InstanceListResponse,
     });

@@ -1,4 +1,4 @@
-import type { CallOptions, PrefactorHttpClient } from '../http/client.js';
+import type { CallOptions, HttpTransport } from '../http/transport.js';
 import {
   AgentSpan,
   type AgentSpanWithControl,
@@ -8,6 +8,7 @@ import {
   IdempotencyKey,
   SpanControl,
 } from '../models/index.js';
+import { apiPath, PATHS } from '../models/routes.js';
 import { callOptions, pathId, validateInput } from './validate.js';
 
 const SpanResponse = ApiResponse(AgentSpan).extend({ control: SpanControl.nullish() });
@@ -19,9 +20,9 @@ export type CreateAgentSpanParams = CreateAgentSpanDetails & { idempotency_key?:
 
 /** The agent span endpoints (`/api/v1/agent_spans`). */
 export class AgentSpansEndpoint {
-  readonly #client: PrefactorHttpClient;
+  readonly #client: HttpTransport;
 
-  constructor(client: PrefactorHttpClient) {
+  constructor(client: HttpTransport) {
     this.#client = client;
   }
 
@@ -31,12 +32,12 @@ export class AgentSpansEndpoint {
    */
   async create(params: CreateAgentSpanParams, options?: CallOptions): Promise<AgentSpanWithControl> {
     const { idempotency_key, ...details } = validateInput(CreateParams, params, 'agentSpans.create()');
-    return this.#post('/api/v1/agent_spans', idempotency_key, (key) => ({ details, idempotency_key: key }), options);
+    return this.#post(apiPath(PATHS.agentSpans), idempotency_key, (key) => ({ details, idempotency_key: key }), options);
   }
 
   /** Finishes a span: `POST /api/v1/agent_spans/{id}/finish`. */
   async finish(spanId: string, params: FinishAgentSpanRequest = {}, options?: CallOptions): Promise<AgentSpanWithControl> {
-    const path = `/api/v1/agent_spans/${pathId(spanId, 'spanId', 'agentSpans.finish()')}/finish`;
+    const path = apiPath(PATHS.finishAgentSpan(pathId(spanId, 'spanId', 'agentSpans.finish()')));
     const body = validateInput(FinishAgentSpanRequest, params, 'agentSpans.finish()');
     return this.#post(path, body.idempotency_key, (key) => ({ ...body, idempotency_key: key }), options);
   }
@@ -44,7 +45,7 @@ export class AgentSpansEndpoint {
   /** The spans of one instance: `GET /api/v1/agent_spans?agent_instance_id=...`. */
   async list(agentInstanceId: string, options?: CallOptions): Promise<AgentSpan[]> {
     pathId(agentInstanceId, 'agentInstanceId', 'agentSpans.list()');
-    const response = await this.#client.request('GET', '/api/v1/agent_spans', {
+    const response = await this.#client.request('GET', apiPath(PATHS.agentSpans), {
       ...callOptions(options),
       params: { agent_instance_id: agentInstanceId },
       schema: SpanListResponse,

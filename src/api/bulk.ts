@@ -1,12 +1,13 @@
-import type { CallOptions, PrefactorHttpClient } from '../http/client.js';
+import type { CallOptions, HttpTransport } from '../http/transport.js';
 import { BulkRequest, BulkResponse } from '../models/index.js';
+import { apiPath, PATHS } from '../models/routes.js';
 import { callOptions, validateInput } from './validate.js';
 
 /** The bulk endpoint: many operations in one `POST /api/v1/bulk`. */
 export class BulkEndpoint {
-  readonly #client: PrefactorHttpClient;
+  readonly #client: HttpTransport;
 
-  constructor(client: PrefactorHttpClient) {
+  constructor(client: HttpTransport) {
     this.#client = client;
   }
 
@@ -18,7 +19,7 @@ export class BulkEndpoint {
   async execute(request: BulkRequest, options?: CallOptions): Promise<BulkResponse> {
     const { items, idempotency_key } = validateInput(BulkRequest, request, 'bulk.execute()');
     const key = idempotency_key ?? this.#client.generateIdempotencyKey();
-    return this.#client.request('POST', '/api/v1/bulk', {
+    return this.#client.request('POST', apiPath(PATHS.bulk), {
       ...callOptions(options),
       json: { items, idempotency_key: key },
       idempotencyKey: key,

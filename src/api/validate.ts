@@ -1,11 +1,12 @@
 import type { z } from 'zod';
-import type { CallOptions } from '../http/client.js';
+import { ERROR_CODES } from '../errors.js';
+import type { CallOptions } from '../http/transport.js';
 import { PrefactorClientError } from '../http/errors.js';
 import { describeIssues } from '../http/map-error.js';
 
 function refuse(call: string, problem: string): PrefactorClientError {
   return new PrefactorClientError(`Invalid argument to ${call}: ${problem}. Nothing was sent; fix the argument and call again.`, {
-    code: 'invalid_request',
+    code: ERROR_CODES.invalidRequest,
   });
 }
 

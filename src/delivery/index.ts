@@ -23,7 +23,7 @@
  *   span's finish counts 2 everywhere).
  */
 import { AsyncResource } from 'node:async_hooks';
-import type { PrefactorHttpClient } from '../http/client.js';
+import type { PrefactorHttpClient } from '../api/client.js';
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import type { FinishStatus } from '../models/index.js';

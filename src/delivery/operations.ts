@@ -4,6 +4,8 @@
  * payload is never parsed or serialised again on the send path.
  */
 
+import { BULK_TYPE, PATHS } from '../models/routes.js';
+
 export const REGISTER = 0;
 export const START = 1;
 export const INSTANCE_FINISH = 2;
@@ -13,11 +15,11 @@ export type OperationKind = typeof REGISTER | typeof START | typeof INSTANCE_FIN
 
 /** The bulk `_type` of each kind. */
 export const BULK_TYPES = [
-  'agent_instances/register',
-  'agent_instances/start',
-  'agent_instances/finish',
-  'agent_spans/create',
-  'agent_spans/finish',
+  BULK_TYPE.registerAgentInstance,
+  BULK_TYPE.startAgentInstance,
+  BULK_TYPE.finishAgentInstance,
+  BULK_TYPE.createAgentSpan,
+  BULK_TYPE.finishAgentSpan,
 ] as const;
 
 export const QUEUED = 0;
@@ -176,14 +178,14 @@ export function singleRequest(op: Operation): { path: string; body: string } {
   const id = encodeURIComponent(op.id);
   switch (op.kind) {
     case REGISTER:
-      return { path: 'agent_instance/register', body: merge(head, op.payload) };
+      return { path: PATHS.registerAgentInstance, body: merge(head, op.payload) };
     case START:
-      return { path: `agent_instance/${id}/start`, body: `{${head},${fields(op)}}` };
+      return { path: PATHS.startAgentInstance(id), body: `{${head},${fields(op)}}` };
     case INSTANCE_FINISH:
-      return { path: `agent_instance/${id}/finish`, body: `{${head},${fields(op)}}` };
+      return { path: PATHS.finishAgentInstance(id), body: `{${head},${fields(op)}}` };
     case CREATE:
-      return { path: 'agent_spans', body: `{${head},${fields(op)}}` };
+      return { path: PATHS.agentSpans, body: `{${head},${fields(op)}}` };
     default:
-      return { path: `agent_spans/${id}/finish`, body: `{${head},${fields(op)}}` };
+      return { path: PATHS.finishAgentSpan(id), body: `{${head},${fields(op)}}` };
   }
 }

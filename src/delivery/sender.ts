@@ -1,4 +1,5 @@
-import type { PrefactorHttpClient } from '../http/client.js';
+import type { PrefactorHttpClient } from '../api/client.js';
+import { apiPath, PATHS } from '../models/routes.js';
 import { isTransientError, PrefactorApiError, PrefactorResponseContractError } from '../http/errors.js';
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
@@ -87,7 +88,7 @@ export class Sender {
   async sendBulk(batch: Operation[], body: string, key: string): Promise<void> {
     let response: { outputs?: unknown };
     try {
-      response = await this.#send('/api/v1/bulk', body, key, batch);
+      response = await this.#send(apiPath(PATHS.bulk), body, key, batch);
     } catch (error) {
       this.#requestFailed(batch, error, true);
       return;
@@ -120,11 +121,11 @@ export class Sender {
     const { path, body } = singleRequest(op);
     let response: Outcome;
     try {
-      response = await this.#send(`/api/v1/${path}`, body, op.key, [op]);
+      response = await this.#send(apiPath(path), body, op.key, [op]);
     } catch (error) {
       if (op.state !== IN_FLIGHT) return;
       if (error instanceof PrefactorApiError && !isTransientError(error)) {
-        if (this.#rejected(op, error.code, error.message)) this.#control.backOff(undefined, error.message);
+        if (this.#rejected(op, error.apiCode, error.message)) this.#control.backOff(undefined, error.message);
       } else this.#requestFailed([op], error, false);
       return;
     }

@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '../errors.js';
 import {
   isTransientError,
   PrefactorApiError,
@@ -34,7 +35,7 @@ export function itemVerdict(kind: OperationKind, code: unknown): 'unsupported' |
 }
 
 /** Client-side failures that are final: the caller aborted, the client was closed, or the request was refused before sending. */
-const FINAL_CLIENT_CODES = new Set(['ABORTED', 'CLIENT_CLOSED', 'invalid_request']);
+const FINAL_CLIENT_CODES = new Set<string>([ERROR_CODES.aborted, ERROR_CODES.clientClosed, ERROR_CODES.invalidRequest]);
 
 /**
  * Whether `error` failed on this side without an answer from the server (a network error of any

@@ -1,6 +1,6 @@
 import { nanoid } from 'nanoid';
 import PQueue from 'p-queue';
-import type { PrefactorHttpClient } from '../http/client.js';
+import type { PrefactorHttpClient } from '../api/client.js';
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { BULK_ENVELOPE_LENGTH, BULK_TYPES, bulkEnvelope, bulkItem, IN_FLIGHT, QUEUED } from './operations.js';

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HTTPError, TimeoutError } from 'got';
 import type { z } from 'zod';
+import { ERROR_CODES } from '../errors.js';
 import { ApiErrorBody } from '../models/api-response.js';
 import {
   bodySnippet,
@@ -106,7 +107,7 @@ export function errorFromResponse(statusCode: number, headers: Headers, text: st
   if (!parsed.success) {
     return contractError('an error body that is not {"status": "error", "code", "message"}', statusCode, headers, text, ctx, parsed.error);
   }
-  const { code, message, errors } = parsed.data;
+  const { code: apiCode, message, errors } = parsed.data;
   const fieldErrors = errors ?? undefined;
   const summary = fieldErrors
     ? ` (${Object.entries(fieldErrors)
@@ -116,14 +117,14 @@ export function errorFromResponse(statusCode: number, headers: Headers, text: st
     : '';
   const retryAfter = parseRetryAfterMs(headers['retry-after']);
   const options = {
-    code,
+    apiCode,
     statusCode,
     errors: fieldErrors,
     retryAfterMs: retryAfter === undefined ? undefined : Math.min(retryAfter, ctx.maxRetryDelayMs),
     request: ctx.request,
     response: responseInfo(statusCode, headers, text, ctx),
   };
-  const text_ = ctx.redact(`${label(ctx)} failed with ${statusCode} ${code}: ${message}${summary}. ${hint(statusCode)}`);
+  const text_ = ctx.redact(`${label(ctx)} failed with ${statusCode} ${apiCode}: ${message}${summary}. ${hint(statusCode)}`);
   if (statusCode === 401 || statusCode === 403) return new PrefactorAuthError(text_, options);
   if (statusCode === 404) return new PrefactorNotFoundError(text_, options);
   if (statusCode === 400 || statusCode === 422) return new PrefactorValidationError(text_, options);
@@ -141,12 +142,12 @@ export function errorFromGot(error: unknown, ctx: CallContext): PrefactorHttpErr
   if (abortedBy === 'close') {
     return new PrefactorClientError(
       `${label(ctx)} was cancelled because the client was closed. Create a new PrefactorHttpClient to send more requests.`,
-      { code: 'CLIENT_CLOSED', request: ctx.request },
+      { code: ERROR_CODES.clientClosed, request: ctx.request },
     );
   }
   if (abortedBy === 'caller') {
     return new PrefactorClientError(`${label(ctx)} was aborted by the caller's signal; nothing more will be sent for it.`, {
-      code: 'ABORTED',
+      code: ERROR_CODES.aborted,
       request: ctx.request,
     });
   }
@@ -160,14 +161,14 @@ export function errorFromGot(error: unknown, ctx: CallContext): PrefactorHttpErr
     return new PrefactorClientError(
       `${label(ctx)} timed out: no ${connect ? 'connection' : 'response'} within ${ms} ms (\`${option}\`). ` +
         `Check that ${ctx.origin} is reachable and healthy, or raise \`${option}\`.`,
-      { code: 'ETIMEDOUT', request: ctx.request, cause: systemCause(error) },
+      { code: ERROR_CODES.timeout, systemCode: 'ETIMEDOUT', request: ctx.request, cause: systemCause(error) },
     );
   }
   const err = error instanceof Error ? error : new Error(String(error));
   const rawCode: unknown = (err as Error & { code?: unknown }).code;
-  const code = typeof rawCode === 'string' ? rawCode : 'ERR_REQUEST';
+  const systemCode = typeof rawCode === 'string' ? rawCode : 'ERR_REQUEST';
   return new PrefactorClientError(
-    ctx.redact(`${label(ctx)} could not complete against ${ctx.origin} (${code}: ${err.message}). Check \`apiUrl\` and that the API is reachable.`),
-    { code, request: ctx.request, cause: systemCause(err) },
+    ctx.redact(`${label(ctx)} could not complete against ${ctx.origin} (${systemCode}: ${err.message}). Check \`apiUrl\` and that the API is reachable.`),
+    { code: ERROR_CODES.network, systemCode, request: ctx.request, cause: systemCause(err) },
   );
 }

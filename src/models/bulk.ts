@@ -1,18 +1,13 @@
 import { z } from 'zod';
 import { IdempotencyKey } from './common.js';
+import { BULK_ITEM_TYPES } from './routes.js';
 
 /**
  * The operations the bulk endpoint knows. Each item carries the same fields as the single endpoint's
  * body, plus the path parameter (`agent_instance_id` for instance start/finish, `agent_span_id` for
  * span finish).
  */
-export const BulkItemType = z.enum([
-  'agent_instances/register',
-  'agent_instances/start',
-  'agent_instances/finish',
-  'agent_spans/create',
-  'agent_spans/finish',
-]);
+export const BulkItemType = z.enum(BULK_ITEM_TYPES);
 export type BulkItemType = z.infer<typeof BulkItemType>;
 
 /** One item of a bulk request: `{_type, idempotency_key, ...params}`. */

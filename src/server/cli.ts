@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AgentInstance, AgentSpan } from '../models/index.js';
+import { apiPath, PATHS } from '../models/routes.js';
 import { startLocalServer } from './index.js';
 import { readJournal } from './journal.js';
 import { Store } from './store.js';
@@ -182,12 +183,12 @@ function fromServer(url: string | undefined, token: string | undefined, env: Nod
   return async (instanceId) => {
     let instance: AgentInstance | undefined;
     if (instanceId === undefined) {
-      instance = (await get<AgentInstance[]>('/api/v1/agent_instance'))[0];
+      instance = (await get<AgentInstance[]>(apiPath(PATHS.agentInstances)))[0];
       if (!instance) throw new CliError(`No agent instances on ${base} yet: run an agent against it first`);
     } else {
-      instance = await get<AgentInstance>(`/api/v1/agent_instance/${encodeURIComponent(instanceId)}`);
+      instance = await get<AgentInstance>(apiPath(PATHS.agentInstance(encodeURIComponent(instanceId))));
     }
-    const spans = await get<AgentSpan[]>(`/api/v1/agent_spans?agent_instance_id=${encodeURIComponent(instance.id)}`);
+    const spans = await get<AgentSpan[]>(`${apiPath(PATHS.agentSpans)}?agent_instance_id=${encodeURIComponent(instance.id)}`);
     return { instance, spans };
   };
 }

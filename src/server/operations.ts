@@ -7,6 +7,7 @@ import {
   StartAgentInstanceRequest,
 } from '../models/index.js';
 import type { BulkItemType } from '../models/index.js';
+import { BULK_TYPE } from '../models/routes.js';
 import { canonicalInput } from './records.js';
 import { failure, success, validationFailure } from './responses.js';
 import type { Outcome } from './responses.js';
@@ -19,11 +20,11 @@ import type { Store } from './store.js';
  * applied nothing, so evaluating it again is safe).
  */
 const SCHEMAS = {
-  'agent_instances/register': RegisterAgentInstanceRequest,
-  'agent_instances/start': StartAgentInstanceRequest.extend({ agent_instance_id: z.string().min(1) }),
-  'agent_instances/finish': FinishAgentInstanceRequest.extend({ agent_instance_id: z.string().min(1) }),
-  'agent_spans/create': CreateAgentSpanRequest,
-  'agent_spans/finish': FinishAgentSpanRequest.extend({ agent_span_id: z.string().min(1) }),
+  [BULK_TYPE.registerAgentInstance]: RegisterAgentInstanceRequest,
+  [BULK_TYPE.startAgentInstance]: StartAgentInstanceRequest.extend({ agent_instance_id: z.string().min(1) }),
+  [BULK_TYPE.finishAgentInstance]: FinishAgentInstanceRequest.extend({ agent_instance_id: z.string().min(1) }),
+  [BULK_TYPE.createAgentSpan]: CreateAgentSpanRequest,
+  [BULK_TYPE.finishAgentSpan]: FinishAgentSpanRequest.extend({ agent_span_id: z.string().min(1) }),
 } as const;
 
 type Inputs = { [K in BulkItemType]: z.output<(typeof SCHEMAS)[K]> };
@@ -56,19 +57,19 @@ export function execute(store: Store, type: BulkItemType, raw: unknown, key: str
 
 function apply(store: Store, type: BulkItemType, input: Inputs[BulkItemType]): Outcome {
   switch (type) {
-    case 'agent_instances/register':
+    case BULK_TYPE.registerAgentInstance:
       return store.register(input as Inputs[typeof type]);
-    case 'agent_instances/start': {
+    case BULK_TYPE.startAgentInstance: {
       const { agent_instance_id, timestamp } = input as Inputs[typeof type];
       return store.start(agent_instance_id, timestamp);
     }
-    case 'agent_instances/finish': {
+    case BULK_TYPE.finishAgentInstance: {
       const { agent_instance_id, status, timestamp } = input as Inputs[typeof type];
       return store.finishInstance(agent_instance_id, status, timestamp);
     }
-    case 'agent_spans/create':
+    case BULK_TYPE.createAgentSpan:
       return store.createSpan((input as Inputs[typeof type]).details, 'details');
-    case 'agent_spans/finish': {
+    case BULK_TYPE.finishAgentSpan: {
       const { agent_span_id, status, result_payload, timestamp } = input as Inputs[typeof type];
       return store.finishSpan(agent_span_id, status, result_payload, timestamp);
     }

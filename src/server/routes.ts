@@ -1,4 +1,5 @@
 import type { BulkItemType } from '../models/index.js';
+import { API_BASE, BULK_TYPE, PATHS } from '../models/routes.js';
 import { executeBulk } from './bulk.js';
 import { execute } from './operations.js';
 import { failure, minimalJson, success } from './responses.js';
@@ -27,7 +28,7 @@ export interface RouteResult {
   itemCount?: number;
 }
 
-const PREFIX = '/api/v1/';
+const PREFIX = `${API_BASE}/`;
 
 /** Routes one request of the Prefactor API to the store. */
 export function route(store: Store, request: RouteRequest): RouteResult {
@@ -35,15 +36,15 @@ export function route(store: Store, request: RouteRequest): RouteResult {
   const segments = path.startsWith(PREFIX) ? path.slice(PREFIX.length).split('/').map(decodeSegment) : [];
   const id = segments[1];
   switch (`${method} ${shapeOf(segments)}`) {
-    case 'GET ping':
+    case `GET ${PATHS.ping}`:
       return plain(success({ pong: true }));
-    case 'GET agent_instance':
+    case `GET ${PATHS.agentInstances}`:
       return plain(success(store.instances()));
-    case 'GET agent_instance/:id': {
+    case `GET ${PATHS.agentInstance(':id')}`: {
       const instance = store.instance(id!);
       return plain(instance ? success(instance) : missing('agent instance', id!));
     }
-    case 'GET agent_spans': {
+    case `GET ${PATHS.agentSpans}`: {
       const instanceId = request.query.get('agent_instance_id');
       if (!instanceId) {
         return plain(
@@ -55,17 +56,17 @@ export function route(store: Store, request: RouteRequest): RouteResult {
       const spans = store.spans(instanceId);
       return plain(spans ? success(spans) : missing('agent instance', instanceId));
     }
-    case 'POST agent_instance/register':
-      return write(store, request, 'agent_instances/register', undefined);
-    case 'POST agent_instance/:id/start':
-      return write(store, request, 'agent_instances/start', { agent_instance_id: id });
-    case 'POST agent_instance/:id/finish':
-      return write(store, request, 'agent_instances/finish', { agent_instance_id: id });
-    case 'POST agent_spans':
-      return write(store, request, 'agent_spans/create', undefined);
-    case 'POST agent_spans/:id/finish':
-      return write(store, request, 'agent_spans/finish', { agent_span_id: id });
-    case 'POST bulk': {
+    case `POST ${PATHS.registerAgentInstance}`:
+      return write(store, request, BULK_TYPE.registerAgentInstance, undefined);
+    case `POST ${PATHS.startAgentInstance(':id')}`:
+      return write(store, request, BULK_TYPE.startAgentInstance, { agent_instance_id: id });
+    case `POST ${PATHS.finishAgentInstance(':id')}`:
+      return write(store, request, BULK_TYPE.finishAgentInstance, { agent_instance_id: id });
+    case `POST ${PATHS.agentSpans}`:
+      return write(store, request, BULK_TYPE.createAgentSpan, undefined);
+    case `POST ${PATHS.finishAgentSpan(':id')}`:
+      return write(store, request, BULK_TYPE.finishAgentSpan, { agent_span_id: id });
+    case `POST ${PATHS.bulk}`: {
       const body = parseBody(request.body);
       if ('error' in body) return plain(body.error);
       const result = executeBulk(store, body.value, request.minimal);

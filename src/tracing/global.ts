@@ -1,8 +1,8 @@
-import { currentFrame } from './context.js';
-import type { Instance } from './instance.js';
+import { bindEmitterToContext, bindToContext, currentFrame } from './context.js';
+import { NOOP_INSTANCE, type Instance } from './instance.js';
 import type { SpanType } from './span-types.js';
 import { NOOP_SPAN, type Span } from './span.js';
-import { Tracer } from './tracer.js';
+import { Tracer, type FlushOptions, type InstanceOptions } from './tracer.js';
 import type { TracerOptions } from './tracer-options.js';
 
 // On globalThis, like the context: two copies of the package share the global tracer.
@@ -33,13 +33,17 @@ function activeTracer(): Tracer | undefined {
   return (currentFrame()?.tracer as Tracer | undefined) ?? holder[TRACER_KEY];
 }
 
-function untraced<T>(fn: (span: Span) => T): T {
+function warnNoTracer(call: string): void {
   if (!warnedNoTracer) {
     warnedNoTracer = true;
-    process.emitWarning('prefactor-trace: withSpan() was called before init(); the call runs untraced. Call init() first, or use tracer.withSpan().', {
+    process.emitWarning(`prefactor-trace: ${call}() was called before init(); the call runs untraced. Call init() first, or use tracer.${call}().`, {
       code: 'PREFACTOR_NO_TRACER',
     });
   }
+}
+
+function untraced<T>(fn: (span: Span) => T): T {
+  warnNoTracer('withSpan');
   return fn(NOOP_SPAN);
 }
 
@@ -94,4 +98,40 @@ export function currentSpan(): Span | undefined {
 /** The agent instance of the current context (any tracer's), or `undefined`. Never throws. */
 export function currentInstance(): Instance | undefined {
   return currentFrame()?.instance as Instance | undefined;
+}
+
+/**
+ * `tracer.withInstance` on the tracer of the current context, else the global one (`init()`); with no
+ * tracer at all, runs `fn` untraced (with an instance whose `id` is `''`) and warns once.
+ */
+export function withInstance<T>(fn: (instance: Instance) => T): T;
+export function withInstance<T>(options: InstanceOptions, fn: (instance: Instance) => T): T;
+export function withInstance<T>(options: InstanceOptions | ((instance: Instance) => T), fn?: (instance: Instance) => T): T {
+  const tracer = activeTracer();
+  if (tracer !== undefined) return tracer.withInstance(options as InstanceOptions, fn!);
+  warnNoTracer('withInstance');
+  return (typeof options === 'function' ? options : fn!)(NOOP_INSTANCE);
+}
+
+/** `tracer.flush` on the tracer of the current context, else the global one; `true` at once without one. Never rejects. */
+export function flush(options?: FlushOptions): Promise<boolean> {
+  return activeTracer()?.flush(options) ?? Promise.resolve(true);
+}
+
+/** `tracer.shutdown` on the tracer of the current context, else the global one; `true` at once without one. Never rejects. */
+export function shutdown(options?: FlushOptions): Promise<boolean> {
+  return activeTracer()?.shutdown(options) ?? Promise.resolve(true);
+}
+
+/** `fn` bound to the current context: spans it opens are children of the current span, wherever it is called. */
+export function bind<F extends (...args: never[]) => unknown>(fn: F): F {
+  return bindToContext(fn);
+}
+
+/**
+ * Makes listeners added to `emitter` from now on run in the context where they were added (see
+ * `tracer.bindEmitter`). Returns `emitter`.
+ */
+export function bindEmitter<E extends object>(emitter: E): E {
+  return bindEmitterToContext(emitter);
 }

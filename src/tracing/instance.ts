@@ -1,3 +1,4 @@
+import { ERROR_CODES, PrefactorError } from '../errors.js';
 import type { FinishStatus } from '../models/index.js';
 import { OUTCOME_OK, isAbortError, settle, type Outcome, type Settleable } from './settle.js';
 
@@ -12,15 +13,16 @@ export interface InstanceOwner {
  * killswitch). Its `name` is `'AbortError'`, so code that lets it propagate out of `withSpan` or
  * `withInstance` ends them as `cancelled`.
  */
-export class InstanceTerminatedError extends Error {
-  /** Stable machine-readable code. */
-  readonly code = 'ERR_PREFACTOR_TERMINATED';
+export class InstanceTerminatedError extends PrefactorError {
   /** The reason the API gave. */
   readonly reason: string;
   readonly instanceId: string;
 
   constructor(instanceId: string, reason: string) {
-    super(`Agent instance ${instanceId} was terminated through Prefactor: ${reason}. Stop the agent's work.`);
+    super(`Agent instance ${instanceId} was terminated through Prefactor: ${reason}. Stop the agent's work.`, {
+      code: ERROR_CODES.terminated,
+    });
+    // Not the class name: `AbortError` is what abort-aware code (and the tracer's own `isAbortError`) looks for.
     this.name = 'AbortError';
     this.instanceId = instanceId;
     this.reason = reason;

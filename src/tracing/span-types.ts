@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODES, PrefactorError } from '../errors.js';
 import { DataRisk, type SpanTypeSchemaForCreate } from '../models/index.js';
 import { assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../util/option-checks.js';
 
@@ -124,9 +125,7 @@ function toJsonSchema(schema: z.ZodType): Record<string, unknown> {
 }
 
 /** Thrown by `withSpan` before `fn` runs when `validatePayloads` is `'throw'` and the payload does not match. */
-export class PayloadValidationError extends TypeError {
-  /** Stable machine-readable code. */
-  readonly code = 'ERR_PREFACTOR_PAYLOAD';
+export class PayloadValidationError extends PrefactorError {
   /** The span type whose schema rejected the payload. */
   readonly spanType: string;
   /** The zod issues. */
@@ -136,8 +135,8 @@ export class PayloadValidationError extends TypeError {
     super(
       `The payload of span type "${spanType}" does not match its params schema: ${describeIssues(issues)}. ` +
         "Fix the payload or the schema, or set `validatePayloads: 'warn'`.",
+      { code: ERROR_CODES.payload },
     );
-    this.name = 'PayloadValidationError';
     this.spanType = spanType;
     this.issues = issues;
   }

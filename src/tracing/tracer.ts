@@ -1,6 +1,6 @@
 import { bindEmitterToContext, bindToContext, contextStorage, currentFrame, type ContextFrame } from './context.js';
 import { createDeliverySink } from '../delivery/index.js';
-import { PrefactorHttpClient } from '../http/client.js';
+import { PrefactorHttpClient } from '../api/client.js';
 import { Instance, NOOP_INSTANCE } from './instance.js';
 import { assertOptionsObject, check, rejectUnknownKeys } from '../util/option-checks.js';
 import { Recorder, type TracerCounters } from './recorder.js';

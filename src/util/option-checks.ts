@@ -4,15 +4,9 @@
  * "Expected `maxQueueSize` to be a positive integer, got `0` (number)".
  */
 
-/** Thrown for bad configuration, at construction. */
-export class PrefactorConfigError extends TypeError {
-  /** Stable machine-readable code. */
-  readonly code = 'ERR_PREFACTOR_CONFIG';
-  constructor(message: string) {
-    super(message);
-    this.name = 'PrefactorConfigError';
-  }
-}
+import { PrefactorConfigError } from '../errors.js';
+
+export { PrefactorConfigError };
 
 /** How a received value is shown in a message: its JSON (cut to 60 characters) and its type. */
 export function describeValue(value: unknown): string {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { PrefactorHttpClient } from '../../src/http/client.js';
+import { PrefactorHttpClient } from '../../src/api/client.js';
 import { PrefactorClientError, PrefactorResponseContractError } from '../../src/http/errors.js';
 import { success, withRawServer } from '../fixtures/raw-server.js';
 import { instanceSample } from '../fixtures/wire-samples.js';
@@ -92,10 +92,10 @@ t.test('agentInstances.get() and .list() GET without a key', async (t) => {
 t.test('agentInstances refuse bad arguments before sending, naming the field', async (t) => {
   const { server, client } = await setup(t);
   const register = client.agentInstances.register({ agent_id: '', agent_version: {}, agent_schema_version: {} });
-  await t.rejects(register, { name: 'PrefactorClientError', code: 'invalid_request', message: /^Invalid argument to agentInstances\.register\(\): agent_id: Too small/ });
-  await t.rejects(client.agentInstances.start('i', { timestamp: 'yesterday' }), { code: 'invalid_request', message: /timestamp: / });
-  await t.rejects(client.agentInstances.finish('i', { status: 'done' as never }), { code: 'invalid_request', message: /status: / });
-  await t.rejects(client.agentInstances.finish('i', { idempotency_key: 'k'.repeat(65) }), { code: 'invalid_request', message: /idempotency_key: Too big/ });
+  await t.rejects(register, { name: 'PrefactorClientError', code: 'ERR_PREFACTOR_INVALID_REQUEST', message: /^Invalid argument to agentInstances\.register\(\): agent_id: Too small/ });
+  await t.rejects(client.agentInstances.start('i', { timestamp: 'yesterday' }), { code: 'ERR_PREFACTOR_INVALID_REQUEST', message: /timestamp: / });
+  await t.rejects(client.agentInstances.finish('i', { status: 'done' as never }), { code: 'ERR_PREFACTOR_INVALID_REQUEST', message: /status: / });
+  await t.rejects(client.agentInstances.finish('i', { idempotency_key: 'k'.repeat(65) }), { code: 'ERR_PREFACTOR_INVALID_REQUEST', message: /idempotency_key: Too big/ });
   await t.rejects(client.agentInstances.get(''), PrefactorClientError);
   await t.rejects(client.agentInstances.start(undefined as never), { message: /`id` must be a non-empty string, got undefined/ });
   await t.rejects(client.agentInstances.finish(null as never), { message: /got null/ });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { PrefactorHttpClient } from '../../src/http/client.js';
+import { PrefactorHttpClient } from '../../src/api/client.js';
 import { PrefactorResponseContractError } from '../../src/http/errors.js';
 import { success, withRawServer } from '../fixtures/raw-server.js';
 import { spanSample } from '../fixtures/wire-samples.js';
@@ -98,7 +98,7 @@ t.test('agentSpans.list() GETs the spans of an instance', async (t) => {
 t.test('agentSpans refuse bad arguments before sending, naming the field', async (t) => {
   const { server, client } = await setup(t);
   await t.rejects(client.agentSpans.create({ agent_instance_id: 'i', schema_name: '', status: 'active' }), {
-    code: 'invalid_request',
+    code: 'ERR_PREFACTOR_INVALID_REQUEST',
     message: /^Invalid argument to agentSpans\.create\(\): schema_name: /,
   });
   await t.rejects(client.agentSpans.create({ agent_instance_id: 'i', schema_name: 's', status: 'active', idempotency_key: 'x'.repeat(65) }), {

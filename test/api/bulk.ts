@@ -1,5 +1,5 @@
 import t from 'tap';
-import { PrefactorHttpClient } from '../../src/http/client.js';
+import { PrefactorHttpClient } from '../../src/api/client.js';
 import { PrefactorResponseContractError } from '../../src/http/errors.js';
 import { json, withRawServer } from '../fixtures/raw-server.js';
 
@@ -45,7 +45,7 @@ t.test('bulk.execute() uses the given request key and keeps it across retries', 
 
 t.test('bulk.execute() refuses empty, short, long and duplicate keys before sending', async (t) => {
   const { server, client } = await setup(t);
-  await t.rejects(client.bulk.execute({ items: [] }), { code: 'invalid_request', message: /^Invalid argument to bulk\.execute\(\): items: Too small/ });
+  await t.rejects(client.bulk.execute({ items: [] }), { code: 'ERR_PREFACTOR_INVALID_REQUEST', message: /^Invalid argument to bulk\.execute\(\): items: Too small/ });
   await t.rejects(client.bulk.execute({ items: [{ _type: 'x', idempotency_key: 'short' }] }), { message: /items\.0\.idempotency_key: Too small/ });
   await t.rejects(client.bulk.execute({ items: [{ _type: 'x', idempotency_key: 'k'.repeat(65) }] }), { message: /items\.0\.idempotency_key: Too big/ });
   await t.rejects(

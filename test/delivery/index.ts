@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import t from 'tap';
 import { createDeliverySink, DELIVERY_OPTION_KEYS } from '../../src/delivery/index.js';
-import { PrefactorHttpClient } from '../../src/http/client.js';
+import { PrefactorHttpClient } from '../../src/api/client.js';
 import { PrefactorConfigError } from '../../src/util/option-checks.js';
 import type { SpanStartEvent } from '../../src/sinks/span-sink.js';
 import { accounted, openSpan, sinkFor, spanForest, startInstance, withProxy } from '../fixtures/delivery.js';

@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { PrefactorErrorCode } from '../../src/errors.js';
 import {
   PrefactorApiError,
   PrefactorClientError,
@@ -9,7 +10,7 @@ import {
 import { CREATE, INSTANCE_FINISH, REGISTER, SPAN_FINISH, START } from '../../src/delivery/operations.js';
 import { isUnanswered, itemVerdict, redeliveryDelayMs, requestVerdict } from '../../src/delivery/verdicts.js';
 
-const apiError = (statusCode: number, code = 'x'): PrefactorApiError => new PrefactorApiError('failed', { code, statusCode });
+const apiError = (statusCode: number, code = 'x'): PrefactorApiError => new PrefactorApiError('failed', { apiCode: code, statusCode });
 
 t.test('itemVerdict() by operation kind and error code', async (t) => {
   const cases: Array<[Parameters<typeof itemVerdict>[0], unknown, ReturnType<typeof itemVerdict>]> = [
@@ -30,7 +31,7 @@ t.test('itemVerdict() by operation kind and error code', async (t) => {
 });
 
 t.test('requestVerdict() by error, endpoint and batch size', async (t) => {
-  const notFound = new PrefactorNotFoundError('no', { code: 'not_found', statusCode: 404 });
+  const notFound = new PrefactorNotFoundError('no', { apiCode: 'not_found', statusCode: 404 });
   const cases: Array<[unknown, boolean, number, ReturnType<typeof requestVerdict>]> = [
     [notFound, true, 5, 'no_bulk'],
     [notFound, false, 1, 'rejected'],
@@ -38,15 +39,15 @@ t.test('requestVerdict() by error, endpoint and batch size', async (t) => {
     [apiError(413), true, 1, 'rejected'],
     [apiError(503), true, 5, 'transient'],
     [apiError(429), false, 1, 'transient'],
-    [new PrefactorClientError('reset', { code: 'ECONNRESET' }), true, 1, 'transient'],
+    [new PrefactorClientError('reset', { code: 'ERR_PREFACTOR_NETWORK', systemCode: 'ECONNRESET' }), true, 1, 'transient'],
     // A network failure under a code the client does not know (a new Node version's) is no rejection by the server.
-    [new PrefactorClientError('closed', { code: 'ERR_SOME_NEW_SOCKET_ERROR' }), true, 1, 'transient'],
-    [new PrefactorClientError('closed', { code: 'ERR_SOME_NEW_SOCKET_ERROR' }), true, 5, 'transient'],
-    [new PrefactorClientError('closed', { code: 'ERR_SOME_NEW_SOCKET_ERROR' }), false, 1, 'transient'],
-    [new PrefactorRetryExhaustedError('gave up', new PrefactorClientError('closed', { code: 'ERR_SOME_NEW_SOCKET_ERROR' }), 3), false, 1, 'transient'],
-    [new PrefactorClientError('aborted', { code: 'ABORTED' }), false, 1, 'rejected'],
-    [new PrefactorClientError('closed', { code: 'CLIENT_CLOSED' }), true, 1, 'rejected'],
-    [new PrefactorClientError('bad key', { code: 'invalid_request' }), false, 1, 'rejected'],
+    [new PrefactorClientError('closed', { code: 'ERR_PREFACTOR_NETWORK', systemCode: 'ERR_SOME_NEW_SOCKET_ERROR' }), true, 1, 'transient'],
+    [new PrefactorClientError('closed', { code: 'ERR_PREFACTOR_NETWORK', systemCode: 'ERR_SOME_NEW_SOCKET_ERROR' }), true, 5, 'transient'],
+    [new PrefactorClientError('closed', { code: 'ERR_PREFACTOR_NETWORK', systemCode: 'ERR_SOME_NEW_SOCKET_ERROR' }), false, 1, 'transient'],
+    [new PrefactorRetryExhaustedError('gave up', new PrefactorClientError('closed', { code: 'ERR_PREFACTOR_NETWORK', systemCode: 'ERR_SOME_NEW_SOCKET_ERROR' }), 3), false, 1, 'transient'],
+    [new PrefactorClientError('aborted', { code: 'ERR_PREFACTOR_ABORTED' }), false, 1, 'rejected'],
+    [new PrefactorClientError('closed', { code: 'ERR_PREFACTOR_CLIENT_CLOSED' }), true, 1, 'rejected'],
+    [new PrefactorClientError('bad key', { code: 'ERR_PREFACTOR_INVALID_REQUEST' }), false, 1, 'rejected'],
     [new PrefactorResponseContractError('truncated', { statusCode: 200 }), true, 3, 'transient'],
     [apiError(422), true, 3, 'isolate'],
     [apiError(401), true, 1, 'rejected'],
@@ -56,14 +57,15 @@ t.test('requestVerdict() by error, endpoint and batch size', async (t) => {
 });
 
 t.test('isUnanswered() is true for client-side failures but aborts, closes and refusals, bare or exhausted', async (t) => {
-  const client = (code: string): PrefactorClientError => new PrefactorClientError('x', { code });
+  const network = (systemCode: string): PrefactorClientError => new PrefactorClientError('x', { code: 'ERR_PREFACTOR_NETWORK', systemCode });
+  const client = (code: PrefactorErrorCode): PrefactorClientError => new PrefactorClientError('x', { code });
   const cases: Array<[string, unknown, boolean]> = [
-    ['ERR_SOCKET_CLOSED_BEFORE_CONNECTION', client('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'), true],
-    ['an unknown code', client('ERR_FUTURE'), true],
-    ['exhausted on an unknown code', new PrefactorRetryExhaustedError('x', client('ERR_FUTURE'), 2), true],
-    ['ABORTED', client('ABORTED'), false],
-    ['CLIENT_CLOSED', client('CLIENT_CLOSED'), false],
-    ['invalid_request', client('invalid_request'), false],
+    ['ERR_SOCKET_CLOSED_BEFORE_CONNECTION', network('ERR_SOCKET_CLOSED_BEFORE_CONNECTION'), true],
+    ['an unknown code', network('ERR_FUTURE'), true],
+    ['exhausted on an unknown code', new PrefactorRetryExhaustedError('x', network('ERR_FUTURE'), 2), true],
+    ['ABORTED', client('ERR_PREFACTOR_ABORTED'), false],
+    ['CLIENT_CLOSED', client('ERR_PREFACTOR_CLIENT_CLOSED'), false],
+    ['invalid_request', client('ERR_PREFACTOR_INVALID_REQUEST'), false],
     ['exhausted on a 503', new PrefactorRetryExhaustedError('x', apiError(503), 2), false],
     ['an API error', apiError(400), false],
     ['a plain Error', new Error('x'), false],

@@ -82,15 +82,15 @@ t.test('bulk bodies that break the envelope are 422 for the whole request', asyn
   const client = clientFor(t, server);
   const infos: Array<number | undefined> = [];
   server.on('request', (info) => infos.push(info.itemCount));
-  await t.rejects(client.request('POST', '/api/v1/bulk', { json: { items: [] } }), { statusCode: 422, code: 'validation_error', errors: { items: String } });
+  await t.rejects(client.request('POST', '/api/v1/bulk', { json: { items: [] } }), { statusCode: 422, code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'validation_error', errors: { items: String } });
   await t.rejects(
     client.request('POST', '/api/v1/bulk', {
       json: { items: [{ _type: 'agent_instances/start', idempotency_key: 'dup-key-01' }, { _type: 'agent_instances/start', idempotency_key: 'dup-key-01' }] },
     }),
-    { statusCode: 422, code: 'validation_error', errors: { 'items.1.idempotency_key': /duplicate/ } },
+    { statusCode: 422, code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'validation_error', errors: { 'items.1.idempotency_key': /duplicate/ } },
   );
-  await t.rejects(client.request('POST', '/api/v1/bulk', { body: 'null' }), { statusCode: 422, code: 'validation_error' });
-  await t.rejects(client.request('POST', '/api/v1/bulk', { body: '{' }), { statusCode: 400, code: 'invalid_json' });
+  await t.rejects(client.request('POST', '/api/v1/bulk', { body: 'null' }), { statusCode: 422, code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'validation_error' });
+  await t.rejects(client.request('POST', '/api/v1/bulk', { body: '{' }), { statusCode: 400, code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'invalid_json' });
   t.same(infos, [0, 2, 0, undefined]);
 });
 
@@ -121,8 +121,8 @@ t.test('bulk envelope errors are exactly BulkRequest\'s, and nothing of a reject
   for (const body of bodies) {
     const expected = issuesToErrors(BulkRequest.safeParse(body).error!.issues);
     const text = JSON.stringify(body);
-    const error = (await client.request('POST', '/api/v1/bulk', { body: text }).catch((caught: unknown) => caught)) as { statusCode?: number; code?: string; errors?: unknown };
-    t.same({ statusCode: error.statusCode, code: error.code, errors: error.errors }, { statusCode: 422, code: 'validation_error', errors: expected }, text);
+    const error = (await client.request('POST', '/api/v1/bulk', { body: text }).catch((caught: unknown) => caught)) as { statusCode?: number; apiCode?: string; errors?: unknown };
+    t.same({ statusCode: error.statusCode, apiCode: error.apiCode, errors: error.errors }, { statusCode: 422, apiCode: 'validation_error', errors: expected }, text);
   }
   t.same(server.spans(id), [], 'the valid item before a bad one was not applied');
 });

@@ -133,7 +133,7 @@ t.test('an outage refuses new connections and destroys requests on open ones, un
   const client = clientFor(t, server);
   t.equal(await client.validateToken(), true, 'opens a keep-alive connection');
   server.setFaults({ outageMs: 60_000 });
-  await t.rejects(client.validateToken(), { code: 'ECONNRESET' }, 'request on the open connection destroyed');
+  await t.rejects(client.validateToken(), { code: 'ERR_PREFACTOR_NETWORK', systemCode: 'ECONNRESET' }, 'request on the open connection destroyed');
   await t.rejects(fetch(`${server.url}/api/v1/ping`), TypeError, 'new connection destroyed');
   const counts = server.faultCounts();
   t.ok(counts.outage >= 2);

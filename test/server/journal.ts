@@ -59,7 +59,7 @@ t.test('a restarted server replays span creates and bulk items by idempotency ke
   t.same(await again.agentSpans.create(params), span);
   t.same(await again.bulk.execute({ items }), bulk);
   t.equal(second.spans(id).length, 2);
-  await t.rejects(again.agentSpans.create({ ...params, schema_name: 'other' }), { code: 'idempotency_conflict' });
+  await t.rejects(again.agentSpans.create({ ...params, schema_name: 'other' }), { code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'idempotency_conflict' });
 });
 
 t.test('readJournal skips lines cut short or of unknown kinds, and reads a missing file as empty', async (t) => {

@@ -55,11 +55,11 @@ t.test('the same key with a different body is 422 idempotency_conflict', async (
   const { id } = await client.agentInstances.register({ ...REGISTER, idempotency_key: 'register-key-2' });
   await t.rejects(client.agentInstances.register({ ...REGISTER, agent_id: 'other', idempotency_key: 'register-key-2' }), {
     statusCode: 422,
-    code: 'idempotency_conflict',
+    code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'idempotency_conflict',
   });
   await client.agentInstances.start(id, { idempotency_key: 'start-key-01' });
   const other = await client.agentInstances.register(REGISTER);
-  await t.rejects(client.agentInstances.start(other.id, { idempotency_key: 'start-key-01' }), { code: 'idempotency_conflict' });
+  await t.rejects(client.agentInstances.start(other.id, { idempotency_key: 'start-key-01' }), { code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'idempotency_conflict' });
 });
 
 t.test('keys are scoped per route: the same key on another route is a new request', async (t) => {
@@ -77,7 +77,7 @@ t.test('a client-supplied id with the same key replays; under another key it is 
   const params = { id: 'my-span-0001', agent_instance_id: id, schema_name: 's', status: 'active' as const };
   const first = await client.agentSpans.create({ ...params, idempotency_key: 'span-key-aaaa' });
   t.same(await client.agentSpans.create({ ...params, idempotency_key: 'span-key-aaaa' }), first);
-  await t.rejects(client.agentSpans.create({ ...params, idempotency_key: 'span-key-bbbb' }), { statusCode: 409, code: 'already_exists' });
+  await t.rejects(client.agentSpans.create({ ...params, idempotency_key: 'span-key-bbbb' }), { statusCode: 409, code: 'ERR_PREFACTOR_API', apiCode: 'already_exists' });
 });
 
 t.test('errors are not stored: the same key is evaluated again', async (t) => {
@@ -85,7 +85,7 @@ t.test('errors are not stored: the same key is evaluated again', async (t) => {
   const client = clientFor(t, server);
   const { id } = await client.agentInstances.register(REGISTER);
   const params = { agent_instance_id: id, parent_span_id: 'later-span', schema_name: 's', status: 'active' as const, idempotency_key: 'span-key-cccc' };
-  await t.rejects(client.agentSpans.create(params), { statusCode: 422, code: 'validation_error' });
+  await t.rejects(client.agentSpans.create(params), { statusCode: 422, code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'validation_error' });
   await client.agentSpans.create({ id: 'later-span', agent_instance_id: id, schema_name: 'p', status: 'active' });
   const child = await client.agentSpans.create(params);
   t.equal(child.parent_span_id, 'later-span');

@@ -19,7 +19,7 @@ t.test('requests without the bearer token are 401 unauthorized', async (t) => {
   t.equal(await client.validateToken(), false);
   const error = await client.agentInstances.register(REGISTER).catch((e: unknown) => e);
   t.ok(error instanceof PrefactorAuthError);
-  t.match(error, { statusCode: 401, code: 'unauthorized' });
+  t.match(error, { statusCode: 401, code: 'ERR_PREFACTOR_AUTH', apiCode: 'unauthorized' });
   t.same(server.instances(), [], 'nothing applied');
   const bare = await fetch(`${server.url}/api/v1/ping`);
   t.equal(bare.status, 401);
@@ -112,13 +112,13 @@ t.test('unknown routes and unknown ids are 404 not_found', async (t) => {
   ] as const) {
     const error = await client.request(method, path).catch((e: unknown) => e);
     t.ok(error instanceof PrefactorNotFoundError, `${method} ${path}`);
-    t.match(error, { statusCode: 404, code: 'not_found' });
+    t.match(error, { statusCode: 404, code: 'ERR_PREFACTOR_NOT_FOUND', apiCode: 'not_found' });
   }
-  await t.rejects(client.agentInstances.get('missing'), { statusCode: 404, code: 'not_found' });
-  await t.rejects(client.agentInstances.start('missing'), { statusCode: 404, code: 'not_found' });
-  await t.rejects(client.agentInstances.finish('missing'), { statusCode: 404, code: 'not_found' });
-  await t.rejects(client.agentSpans.finish('missing'), { statusCode: 404, code: 'not_found' });
-  await t.rejects(client.agentSpans.list('missing'), { statusCode: 404, code: 'not_found' });
+  await t.rejects(client.agentInstances.get('missing'), { statusCode: 404, code: 'ERR_PREFACTOR_NOT_FOUND', apiCode: 'not_found' });
+  await t.rejects(client.agentInstances.start('missing'), { statusCode: 404, code: 'ERR_PREFACTOR_NOT_FOUND', apiCode: 'not_found' });
+  await t.rejects(client.agentInstances.finish('missing'), { statusCode: 404, code: 'ERR_PREFACTOR_NOT_FOUND', apiCode: 'not_found' });
+  await t.rejects(client.agentSpans.finish('missing'), { statusCode: 404, code: 'ERR_PREFACTOR_NOT_FOUND', apiCode: 'not_found' });
+  await t.rejects(client.agentSpans.list('missing'), { statusCode: 404, code: 'ERR_PREFACTOR_NOT_FOUND', apiCode: 'not_found' });
 });
 
 t.test('invalid bodies are 422 validation_error with a field -> message errors map', async (t) => {
@@ -126,7 +126,7 @@ t.test('invalid bodies are 422 validation_error with a field -> message errors m
   const client = clientFor(t, server);
   const register = await client.request('POST', '/api/v1/agent_instance/register', { json: { agent_version: {} } }).catch((e: unknown) => e);
   t.ok(register instanceof PrefactorValidationError);
-  t.match(register, { statusCode: 422, code: 'validation_error', errors: { agent_id: String, agent_schema_version: String } });
+  t.match(register, { statusCode: 422, code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'validation_error', errors: { agent_id: String, agent_schema_version: String } });
   const { id } = await client.agentInstances.register(REGISTER);
   const span = await client
     .request('POST', '/api/v1/agent_spans', { json: { details: { agent_instance_id: id, schema_name: 'x', status: 'done' } } })
@@ -135,7 +135,7 @@ t.test('invalid bodies are 422 validation_error with a field -> message errors m
   const notObject = await client.request('POST', '/api/v1/agent_spans', { body: '[1]' }).catch((e: unknown) => e);
   t.match(notObject, { statusCode: 422, errors: { body: 'Expected a JSON object' } });
   const badJson = await client.request('POST', '/api/v1/agent_spans', { body: '{"details":' }).catch((e: unknown) => e);
-  t.match(badJson, { statusCode: 400, code: 'invalid_json' });
+  t.match(badJson, { statusCode: 400, code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'invalid_json' });
   const badStart = await client
     .request('POST', `/api/v1/agent_instance/${id}/start`, { json: { timestamp: 'yesterday' } })
     .catch((e: unknown) => e);
@@ -163,19 +163,21 @@ t.test('span create checks its instance and parent (422) and span ids (409)', as
   const other = await client.agentInstances.register(REGISTER);
   await t.rejects(client.agentSpans.create({ agent_instance_id: 'nope', schema_name: 's', status: 'active' }), {
     statusCode: 422,
-    code: 'validation_error',
+    code: 'ERR_PREFACTOR_VALIDATION',
+    apiCode: 'validation_error',
     errors: { 'details.agent_instance_id': /no agent instance/ },
   });
   const foreign = await client.agentSpans.create({ agent_instance_id: other.id, schema_name: 's', status: 'active' });
   await t.rejects(client.agentSpans.create({ agent_instance_id: id, parent_span_id: foreign.id, schema_name: 's', status: 'active' }), {
     statusCode: 422,
-    code: 'validation_error',
+    code: 'ERR_PREFACTOR_VALIDATION',
+    apiCode: 'validation_error',
     errors: { 'details.parent_span_id': /no span/ },
   });
   const mine = await client.agentSpans.create({ id: 'span-id-1', agent_instance_id: id, schema_name: 's', status: 'active' });
   t.equal(mine.id, 'span-id-1', 'a client-supplied id is kept');
   const dup = await client.agentSpans.create({ id: 'span-id-1', agent_instance_id: id, schema_name: 's', status: 'active' }).catch((e: unknown) => e);
   t.ok(dup instanceof PrefactorApiError);
-  t.match(dup, { statusCode: 409, code: 'already_exists' });
-  await t.rejects(client.agentInstances.register({ ...REGISTER, id }), { statusCode: 409, code: 'already_exists' });
+  t.match(dup, { statusCode: 409, code: 'ERR_PREFACTOR_API', apiCode: 'already_exists' });
+  await t.rejects(client.agentInstances.register({ ...REGISTER, id }), { statusCode: 409, code: 'ERR_PREFACTOR_API', apiCode: 'already_exists' });
 });

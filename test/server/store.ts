@@ -8,11 +8,11 @@ t.test('the instance state machine: pending -> active -> finished, anything else
   const client = clientFor(t, server);
   const { id } = await client.agentInstances.register(REGISTER);
   await client.agentInstances.start(id);
-  await t.rejects(client.agentInstances.start(id), { statusCode: 409, code: 'invalid_action', message: /only a pending instance/ });
+  await t.rejects(client.agentInstances.start(id), { statusCode: 409, code: 'ERR_PREFACTOR_API', apiCode: 'invalid_action', message: /only a pending instance/ });
   const finished = await client.agentInstances.finish(id);
   t.equal(finished.status, 'complete', 'finish defaults to complete');
-  await t.rejects(client.agentInstances.finish(id), { statusCode: 409, code: 'invalid_action' });
-  await t.rejects(client.agentInstances.start(id), { statusCode: 409, code: 'invalid_action' });
+  await t.rejects(client.agentInstances.finish(id), { statusCode: 409, code: 'ERR_PREFACTOR_API', apiCode: 'invalid_action' });
+  await t.rejects(client.agentInstances.start(id), { statusCode: 409, code: 'ERR_PREFACTOR_API', apiCode: 'invalid_action' });
   const pending = await client.agentInstances.register(REGISTER);
   t.equal((await client.agentInstances.finish(pending.id, { status: 'cancelled' })).status, 'cancelled', 'a pending instance may finish');
 });
@@ -22,10 +22,10 @@ t.test('the span state machine: finishing a finished span is 409 invalid_action'
   const client = clientFor(t, server);
   const { id } = await client.agentInstances.register(REGISTER);
   const span = await client.agentSpans.create({ agent_instance_id: id, schema_name: 's', status: 'complete' });
-  await t.rejects(client.agentSpans.finish(span.id), { statusCode: 409, code: 'invalid_action', message: /already complete/ });
+  await t.rejects(client.agentSpans.finish(span.id), { statusCode: 409, code: 'ERR_PREFACTOR_API', apiCode: 'invalid_action', message: /already complete/ });
   const active = await client.agentSpans.create({ agent_instance_id: id, schema_name: 's', status: 'active', result_payload: { a: 1 } });
   t.same((await client.agentSpans.finish(active.id)).result_payload, { a: 1 }, 'an earlier result is kept');
-  await t.rejects(client.agentSpans.finish(active.id), { statusCode: 409, code: 'invalid_action' });
+  await t.rejects(client.agentSpans.finish(active.id), { statusCode: 409, code: 'ERR_PREFACTOR_API', apiCode: 'invalid_action' });
 });
 
 t.test('.terminate() cancels the instance and marks every later span response with control', async (t) => {
@@ -40,7 +40,7 @@ t.test('.terminate() cancels the instance and marks every later span response wi
   const control = { terminate: true, reason: 'budget exceeded' };
   t.same((await client.agentSpans.create({ agent_instance_id: id, schema_name: 's', status: 'active' })).control, control);
   t.same((await client.agentSpans.finish(open.id)).control, control);
-  await t.rejects(client.agentInstances.finish(id), { statusCode: 409, code: 'invalid_action' });
+  await t.rejects(client.agentInstances.finish(id), { statusCode: 409, code: 'ERR_PREFACTOR_API', apiCode: 'invalid_action' });
   t.match(await client.agentInstances.get(id), { status: 'cancelled', termination_reason: 'budget exceeded' });
 });
 
@@ -60,7 +60,7 @@ t.test('.terminate() of an id not registered yet applies when it registers', asy
   t.equal(server.terminate('future-instance', 'not wanted'), false);
   const instance = await client.agentInstances.register({ ...REGISTER, id: 'future-instance' });
   t.match(instance, { status: 'cancelled', termination_reason: 'not wanted' });
-  await t.rejects(client.agentInstances.start(instance.id), { statusCode: 409, code: 'invalid_action' });
+  await t.rejects(client.agentInstances.start(instance.id), { statusCode: 409, code: 'ERR_PREFACTOR_API', apiCode: 'invalid_action' });
 });
 
 t.test('span_counts move spans between statuses and count finished ones', async (t) => {

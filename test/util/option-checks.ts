@@ -1,4 +1,5 @@
 import t from 'tap';
+import { PrefactorError } from '../../src/errors.js';
 import { assertOptionsObject, check, describeValue, invalidOption, PrefactorConfigError, rejectUnknownKeys } from '../../src/util/option-checks.js';
 
 t.test('describeValue() shows JSON and the type, cut to 60 characters', async (t) => {
@@ -13,7 +14,7 @@ t.test('describeValue() shows JSON and the type, cut to 60 characters', async (t
 
 t.test('invalidOption() throws a PrefactorConfigError with a stable code', async (t) => {
   const error = t.throws(() => invalidOption('maxQueueSize', 'a positive integer', 0)) as PrefactorConfigError;
-  t.ok(error instanceof PrefactorConfigError && error instanceof TypeError);
+  t.ok(error instanceof PrefactorConfigError && error instanceof PrefactorError);
   t.equal(error.message, 'Expected `maxQueueSize` to be a positive integer, got `0` (number)');
   t.equal(error.code, 'ERR_PREFACTOR_CONFIG');
   t.equal(error.name, 'PrefactorConfigError');

@@ -1,6 +1,6 @@
 import t from 'tap';
 import util from 'node:util';
-import { PrefactorHttpClient, type RetryInfo } from '../../src/http/client.js';
+import { PrefactorHttpClient, type RetryInfo } from '../../src/api/client.js';
 import type { HttpClientConfig } from '../../src/http/config.js';
 import {
   PrefactorApiError,
@@ -116,11 +116,11 @@ t.test('.request() refuses an idempotency key longer than 64 characters before s
   const client = clientFor(t, server);
   const error = await failure(client.request('POST', '/x', { json: {}, idempotencyKey: 'k'.repeat(65) }));
   t.ok(error instanceof PrefactorClientError);
-  t.match(error, { code: 'invalid_request', message: 'POST /x was not sent: the idempotency key must be 8-64 characters long, got 65.' });
+  t.match(error, { code: 'ERR_PREFACTOR_INVALID_REQUEST', message: 'POST /x was not sent: the idempotency key must be 8-64 characters long, got 65.' });
   const short = await failure(client.request('POST', '/x', { json: { idempotency_key: 'short' } }));
-  t.match(short, { code: 'invalid_request' });
+  t.match(short, { code: 'ERR_PREFACTOR_INVALID_REQUEST' });
   const retries = await failure(client.request('GET', '/x', { maxRetries: -1 }));
-  t.match(retries, { code: 'invalid_request', message: /`maxRetries` must be a non-negative integer, got -1/ });
+  t.match(retries, { code: 'ERR_PREFACTOR_INVALID_REQUEST', message: /`maxRetries` must be a non-negative integer, got -1/ });
   t.equal(server.requests.length, 0);
 });
 
@@ -143,7 +143,7 @@ t.test('.request() maps every error status to its class', async (t) => {
     t.ok(error instanceof Class, `${status} is a ${Class.name}`);
     t.equal(error.constructor, Class, `${status} is exactly a ${Class.name}`);
     t.equal(error.statusCode, status);
-    t.equal(error.code, code);
+    t.equal(error.apiCode, code);
     t.match(error.message, `POST /api/v1/agent_spans failed with ${status} ${code}: server says ${code}`);
     t.equal(error.request?.method, 'POST');
     t.equal(error.response?.statusCode, status);
@@ -184,7 +184,7 @@ t.test('.request() gives up after maxRetries + 1 attempts with PrefactorRetryExh
     client.request('POST', '/api/v1/bulk', { json: {}, onRetry: ({ delayMs }) => delays.push(delayMs) }),
   )) as PrefactorRetryExhaustedError;
   t.ok(error instanceof PrefactorRetryExhaustedError);
-  t.equal(error.code, 'retry_exhausted');
+  t.equal(error.code, 'ERR_PREFACTOR_RETRY_EXHAUSTED');
   t.equal(error.attempts, 3);
   t.equal(server.requests.length, 3);
   t.ok(error.lastError instanceof PrefactorApiError);
@@ -195,7 +195,7 @@ t.test('.request() gives up after maxRetries + 1 attempts with PrefactorRetryExh
 
   server.requests.length = 0;
   const override = await failure(client.request('GET', '/x', { maxRetries: 1 }));
-  t.match(override, { code: 'retry_exhausted', attempts: 2 });
+  t.match(override, { code: 'ERR_PREFACTOR_RETRY_EXHAUSTED', attempts: 2 });
   t.equal(server.requests.length, 2, 'per-call maxRetries');
 });
 
@@ -273,7 +273,8 @@ t.test('.request() times out a hanging server after requestTimeoutMs, and retrie
   const error = await failure(client.request('GET', '/api/v1/ping', { maxRetries: 0 }));
   t.ok(error instanceof PrefactorClientError);
   t.match(error, {
-    code: 'ETIMEDOUT',
+    code: 'ERR_PREFACTOR_TIMEOUT',
+    systemCode: 'ETIMEDOUT',
     message: /^GET \/api\/v1\/ping timed out: no response within 150 ms \(`requestTimeoutMs`\)\. Check that http:\/\/127\.0\.0\.1:\d+ is reachable and healthy, or raise `requestTimeoutMs`\.$/,
   });
   t.ok(Date.now() - started >= 140);
@@ -290,7 +291,7 @@ t.test('.request() retries a dropped connection and reports it when retries run 
   server.reply('destroy');
   const error = await failure(client.request('GET', '/x', { maxRetries: 0 }));
   t.ok(error instanceof PrefactorClientError);
-  t.match(error, { code: 'ECONNRESET', message: /^GET \/x could not complete against http:\/\/127\.0\.0\.1:\d+ \(ECONNRESET: socket hang up\)\. Check `apiUrl`/ });
+  t.match(error, { code: 'ERR_PREFACTOR_NETWORK', systemCode: 'ECONNRESET', message: /^GET \/x could not complete against http:\/\/127\.0\.0\.1:\d+ \(ECONNRESET: socket hang up\)\. Check `apiUrl`/ });
 });
 
 t.test('.request() reports a refused connection with code ECONNREFUSED', async (t) => {
@@ -298,7 +299,7 @@ t.test('.request() reports a refused connection with code ECONNREFUSED', async (
   await server.close();
   const client = clientFor(t, server);
   const error = await failure(client.request('GET', '/x', { maxRetries: 0 }));
-  t.match(error, { code: 'ECONNREFUSED' });
+  t.match(error, { code: 'ERR_PREFACTOR_NETWORK', systemCode: 'ECONNREFUSED' });
   t.match(error.cause, { code: 'ECONNREFUSED' }, 'the system error is the cause');
 });
 
@@ -322,7 +323,7 @@ t.test('.request() on a dead port fails with a transient error, on every Node ve
   // Node 20 reports ECONNREFUSED on every attempt. Node 24 reports a retry's refused connection as
   // ERR_SOCKET_CLOSED_BEFORE_CONNECTION, and got 14 then gives up without asking calculateDelay.
   const last = error instanceof PrefactorRetryExhaustedError ? error.lastError : error;
-  t.match(last, { code: /^(ECONNREFUSED|ERR_SOCKET_CLOSED_BEFORE_CONNECTION)$/ });
+  t.match(last, { code: 'ERR_PREFACTOR_NETWORK', systemCode: /^(ECONNREFUSED|ERR_SOCKET_CLOSED_BEFORE_CONNECTION)$/ });
   t.equal(isTransientError(error), true, `${(last as PrefactorClientError).code} is transient`);
 });
 
@@ -358,7 +359,7 @@ t.test('.request() turns invalid JSON and non-object bodies into PrefactorRespon
   server.reply({ status: 200, body: html });
   const notJson = (await failure(client.request('GET', '/x'))) as PrefactorResponseContractError;
   t.ok(notJson instanceof PrefactorResponseContractError);
-  t.equal(notJson.code, 'response_contract');
+  t.equal(notJson.code, 'ERR_PREFACTOR_RESPONSE_CONTRACT');
   t.equal(notJson.statusCode, 200);
   t.ok(notJson.bodySnippet!.length <= 200);
   t.ok(notJson.bodySnippet!.startsWith('<html> <body> Bad gateway Bad'));
@@ -369,11 +370,11 @@ t.test('.request() turns invalid JSON and non-object bodies into PrefactorRespon
   for (const body of ['[1,2]', 'null', '"text"', '42']) {
     server.reply({ status: 200, body });
     const error = (await failure(client.request('GET', '/x'))) as PrefactorResponseContractError;
-    t.match(error, { code: 'response_contract', statusCode: 200, bodySnippet: body, message: /JSON that is not an object/ }, body);
+    t.match(error, { code: 'ERR_PREFACTOR_RESPONSE_CONTRACT', statusCode: 200, bodySnippet: body, message: /JSON that is not an object/ }, body);
   }
   server.reply(json(404, { detail: 'no route' }));
   const shape = (await failure(client.request('GET', '/x', { maxRetries: 0 }))) as PrefactorResponseContractError;
-  t.match(shape, { code: 'response_contract', statusCode: 404, message: /an error body that is not \{"status": "error", "code", "message"\}/ });
+  t.match(shape, { code: 'ERR_PREFACTOR_RESPONSE_CONTRACT', statusCode: 404, message: /an error body that is not \{"status": "error", "code", "message"\}/ });
 });
 
 t.test('.request() retries contract errors on 429 and 5xx answers', async (t) => {
@@ -384,9 +385,9 @@ t.test('.request() retries contract errors on 429 and 5xx answers', async (t) =>
   t.equal(server.requests.length, 3);
   server.reply({ status: 505, body: 'nope' }, { status: 505, body: 'nope' });
   const error = (await failure(client.request('GET', '/x', { maxRetries: 1 }))) as PrefactorRetryExhaustedError;
-  t.match(error.lastError, { code: 'response_contract', statusCode: 505, bodySnippet: 'nope' });
+  t.match(error.lastError, { code: 'ERR_PREFACTOR_RESPONSE_CONTRACT', statusCode: 505, bodySnippet: 'nope' });
   server.reply({ status: 400, body: 'nope' });
-  t.match(await failure(client.request('GET', '/x')), { code: 'response_contract', statusCode: 400 });
+  t.match(await failure(client.request('GET', '/x')), { code: 'ERR_PREFACTOR_RESPONSE_CONTRACT', statusCode: 400 });
   t.equal(server.requests.length, 6, 'a 4xx contract error is not retried');
 });
 
@@ -398,7 +399,7 @@ t.test('.request() checks the body against options.schema', async (t) => {
   const ok = await client.request('GET', '/x', { schema });
   t.equal(ok.details.id, 'abc');
   const error = (await failure(client.request('GET', '/x', { schema }))) as PrefactorResponseContractError;
-  t.match(error, { code: 'response_contract', statusCode: 200, message: /does not fit the expected response \(details\.id: Invalid input: expected string, received number\)/ });
+  t.match(error, { code: 'ERR_PREFACTOR_RESPONSE_CONTRACT', statusCode: 200, message: /does not fit the expected response \(details\.id: Invalid input: expected string, received number\)/ });
 });
 
 t.test('.request() onRetry that throws does not stop the retry', async (t) => {
@@ -413,7 +414,7 @@ t.test('.request() aborts on the caller signal, before sending, mid-request or b
   const server = await withRawServer(t);
   const client = clientFor(t, server);
   const pre = await failure(client.request('GET', '/x', { signal: AbortSignal.abort() }));
-  t.match(pre, { code: 'ABORTED', message: "GET /x was aborted by the caller's signal; nothing more will be sent for it." });
+  t.match(pre, { code: 'ERR_PREFACTOR_ABORTED', message: "GET /x was aborted by the caller's signal; nothing more will be sent for it." });
   t.equal(server.requests.length, 0);
 
   server.reply('hang');
@@ -421,7 +422,7 @@ t.test('.request() aborts on the caller signal, before sending, mid-request or b
   const hanging = failure(client.request('GET', '/x', { signal: controller.signal }));
   await server.waitForRequests(1);
   controller.abort();
-  t.match(await hanging, { code: 'ABORTED' });
+  t.match(await hanging, { code: 'ERR_PREFACTOR_ABORTED' });
 
   const slow = clientFor(t, server, { maxRetryDelayMs: 30_000 });
   const started = Date.now();
@@ -434,7 +435,7 @@ t.test('.request() aborts on the caller signal, before sending, mid-request or b
     };
     const error = await failure(slow.request('POST', '/x', { json: {}, signal: backoff.signal, onRetry }));
     t.ok(error instanceof PrefactorClientError, when);
-    t.match(error, { code: 'ABORTED' }, when);
+    t.match(error, { code: 'ERR_PREFACTOR_ABORTED' }, when);
   }
   t.ok(Date.now() - started < 5000, 'did not wait out the 30 s Retry-After');
   t.equal(server.requests.length, 3, 'no retry was sent after the abort');
@@ -449,8 +450,8 @@ t.test('.close() cancels calls in flight and refuses new ones with CLIENT_CLOSED
   t.equal(client.closed, false);
   await client.close();
   t.equal(client.closed, true);
-  t.match(await inFlight, { code: 'CLIENT_CLOSED', message: 'GET /x was cancelled because the client was closed. Create a new PrefactorHttpClient to send more requests.' });
-  t.match(await failure(client.request('POST', '/y', { json: {} })), { code: 'CLIENT_CLOSED' });
+  t.match(await inFlight, { code: 'ERR_PREFACTOR_CLIENT_CLOSED', message: 'GET /x was cancelled because the client was closed. Create a new PrefactorHttpClient to send more requests.' });
+  t.match(await failure(client.request('POST', '/y', { json: {} })), { code: 'ERR_PREFACTOR_CLIENT_CLOSED' });
   await client.close();
   t.equal(server.requests.length, 1);
 });
@@ -460,7 +461,7 @@ t.test('[Symbol.asyncDispose]() closes the client', async (t) => {
   const client = new PrefactorHttpClient({ apiUrl: server.url, apiToken: TOKEN });
   await client[Symbol.asyncDispose]();
   t.equal(client.closed, true);
-  t.match(await failure(client.validateToken()), { code: 'CLIENT_CLOSED' });
+  t.match(await failure(client.validateToken()), { code: 'ERR_PREFACTOR_CLIENT_CLOSED' });
 });
 
 t.test('.validateToken() is true on success, false on 401/403, and throws anything else', async (t) => {

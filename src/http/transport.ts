@@ -2,17 +2,15 @@ import http from 'node:http';
 import https from 'node:https';
 import got, { type Got, type RetryObject } from 'got';
 import type { z } from 'zod';
-import { AgentInstancesEndpoint } from '../api/agent-instances.js';
-import { AgentSpansEndpoint } from '../api/agent-spans.js';
-import { BulkEndpoint } from '../api/bulk.js';
+import { ERROR_CODES } from '../errors.js';
 import { resolveHttpClientConfig, type HttpClientConfig, type ResolvedHttpClientConfig } from './config.js';
 import {
   PrefactorApiError,
-  PrefactorAuthError,
   PrefactorClientError,
   PrefactorRetryExhaustedError,
   PrefactorResponseContractError,
   TRANSIENT_NETWORK_CODES,
+  isTransientClientError,
   type PrefactorHttpError,
 } from './errors.js';
 import { generateIdempotencyKey, idempotencyKeyProblem } from './idempotency.js';
@@ -81,16 +79,11 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * A client for the Prefactor API: typed endpoints, retries with backoff on got's retry machinery, one
- * idempotency key per call reused by every retry, and errors that never contain the token.
+ * The HTTP transport under `PrefactorHttpClient`: one call is a method and a path, sent with retries and
+ * backoff on got's retry machinery, one idempotency key per call reused by every retry, and errors that
+ * never contain the token. It knows no endpoint: the facades in `src/api/` name the paths and the models.
  */
-export class PrefactorHttpClient {
-  /** `register`, `start`, `finish`, `get`, `list` of agent instances. */
-  readonly agentInstances: AgentInstancesEndpoint;
-  /** `create`, `finish`, `list` of agent spans. */
-  readonly agentSpans: AgentSpansEndpoint;
-  /** `execute` of the bulk endpoint. */
-  readonly bulk: BulkEndpoint;
+export class HttpTransport {
   // Held privately so that inspecting the client never shows the token.
   readonly #config: ResolvedHttpClientConfig;
   readonly #got: Got;
@@ -126,9 +119,6 @@ export class PrefactorHttpClient {
       responseType: 'text',
       agent: this.#agents,
     });
-    this.agentInstances = new AgentInstancesEndpoint(this);
-    this.agentSpans = new AgentSpansEndpoint(this);
-    this.bulk = new BulkEndpoint(this);
   }
 
   /** Whether `close()` has been called. */
@@ -158,7 +148,7 @@ export class PrefactorHttpClient {
       redact: this.#redact,
     };
     const refuse = (problem: string): PrefactorClientError =>
-      new PrefactorClientError(`${upper} /${relative} was not sent: ${problem}.`, { code: 'invalid_request', request: ctx.request });
+      new PrefactorClientError(`${upper} /${relative} was not sent: ${problem}.`, { code: ERROR_CODES.invalidRequest, request: ctx.request });
     if (this.#closed) throw errorFromGot(undefined, { ...ctx, abortedBy: () => 'close' });
     const maxRetries = options.maxRetries ?? this.#config.maxRetries;
     if (!Number.isInteger(maxRetries) || maxRetries < 0) throw refuse(`\`maxRetries\` must be a non-negative integer, got ${String(maxRetries)}`);
@@ -274,17 +264,6 @@ export class PrefactorHttpClient {
     });
   }
 
-  /** Whether the token is accepted: `GET /api/v1/ping`; `false` on 401/403, any other failure is thrown. */
-  async validateToken(options: CallOptions = {}): Promise<boolean> {
-    try {
-      await this.request('GET', '/api/v1/ping', options);
-      return true;
-    } catch (error) {
-      if (error instanceof PrefactorAuthError) return false;
-      throw error;
-    }
-  }
-
   /** Aborts the calls in flight (they reject with code `CLIENT_CLOSED`, as do later calls) and frees the sockets. Idempotent. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -294,16 +273,11 @@ export class PrefactorHttpClient {
     this.#agents.https.destroy();
   }
 
-  /** `await using client = new PrefactorHttpClient(...)` closes it at the end of the scope. */
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.close();
-  }
-
   #isRetryable(error: PrefactorHttpError): boolean {
     if (error instanceof PrefactorApiError) return this.#config.retryOnStatusCodes.includes(error.statusCode);
     if (error instanceof PrefactorResponseContractError) {
       return error.statusCode !== undefined && (error.statusCode === 429 || error.statusCode >= 500);
     }
-    return error instanceof PrefactorClientError && TRANSIENT_NETWORK_CODES.includes(error.code);
+    return isTransientClientError(error);
   }
 }
