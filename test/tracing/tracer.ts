@@ -420,7 +420,7 @@ t.test('a tracer with apiUrl/apiToken/agentId delivers to the API through the de
     logger: false,
     spanTypes: [llm],
     flushIntervalMs: 5,
-    http: { maxRetries: 0 },
+    maxRetries: 0,
   });
   t.teardown(() => tracer.shutdown());
   const id = await tracer.withInstance(async (instance) => {
