@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HTTPError, TimeoutError } from 'got';
-import type { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
+import { isNonArrayObject } from '../util/objects.js';
 import { ApiErrorBody } from '../models/api-response.js';
 import {
   bodySnippet,
@@ -33,12 +33,6 @@ export interface CallContext {
 
 type Headers = IncomingHttpHeaders;
 
-/** A plain zod issue list: `details.id: Invalid input; status: ...` (at most 5 issues). */
-export function describeIssues(error: z.ZodError): string {
-  const shown = error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  if (error.issues.length > 5) shown.push(`and ${error.issues.length - 5} more`);
-  return shown.join('; ');
-}
 
 const label = ({ request }: CallContext): string => `${request.method} ${request.path}`;
 
@@ -73,7 +67,7 @@ export function parseJsonObject(statusCode: number, headers: Headers, text: stri
   } catch (error) {
     throw contractError('a body that is not JSON', statusCode, headers, text, ctx, error);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isNonArrayObject(parsed)) {
     throw contractError('JSON that is not an object', statusCode, headers, text, ctx);
   }
   return parsed as Record<string, unknown>;

@@ -3,6 +3,7 @@ import { execute, isOperation } from './operations.js';
 import { failure, minimalJson, validationFailure } from './responses.js';
 import type { Outcome } from './responses.js';
 import type { Store } from './store.js';
+import { isNonArrayObject } from '../util/objects.js';
 
 /** What the bulk endpoint did: the HTTP outcome (body as JSON text) and how many items it was given. */
 export interface BulkResult {
@@ -56,9 +57,6 @@ export function executeBulk(store: Store, body: unknown, minimal = false): BulkR
   return { statusCode: 200, json: `{"status":"success","outputs":{${outputs.join(',')}}}`, itemCount: items.length };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** An idempotency key as `IdempotencyKey` accepts it: a string of 8 to 64 characters. */
 function isKey(value: unknown): value is string {
@@ -67,12 +65,12 @@ function isKey(value: unknown): value is string {
 
 /** The items of a body `BulkRequest` accepts, else `undefined`. */
 function envelopeItems(body: unknown): EnvelopeItem[] | undefined {
-  if (!isObject(body)) return undefined;
+  if (!isNonArrayObject(body)) return undefined;
   const { items, idempotency_key: key } = body;
   if ((key !== undefined && key !== null && !isKey(key)) || !Array.isArray(items) || items.length === 0) return undefined;
   const seen = new Set<string>();
   for (const item of items as unknown[]) {
-    if (!isObject(item)) return undefined;
+    if (!isNonArrayObject(item)) return undefined;
     const { _type: type, idempotency_key: itemKey } = item;
     if (typeof type !== 'string' || type.length === 0 || !isKey(itemKey) || seen.has(itemKey)) return undefined;
     seen.add(itemKey);

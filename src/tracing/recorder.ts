@@ -5,7 +5,9 @@ import { safeLog, type Logger } from '../util/logger.js';
 import type { AgentSchemaVersionForRegister, FinishStatus } from '../models/index.js';
 import { UNSERIALIZABLE_JSON, serializePayload } from './serialize.js';
 import type { SpanSink } from '../sinks/span-sink.js';
-import { PayloadValidationError, describeIssues, type SpanType } from './span-types.js';
+import { PayloadValidationError, type SpanType } from './span-types.js';
+import { describeIssues } from '../util/zod-issues.js';
+import { errorText } from '../util/error-text.js';
 import { Span, isoTime, type SpanOwner } from './span.js';
 import type { ResolvedTracerOptions } from './tracer-options.js';
 
@@ -162,7 +164,7 @@ export class Recorder implements SpanOwner {
   /** Counts and logs a failure that telemetry keeps away from user code. */
   failed(where: string, error: unknown): void {
     this.telemetryErrors++;
-    safeLog(this.logger, 'error', `prefactor-trace failed in ${where}; tracing goes on: ${describe(error)}`);
+    safeLog(this.logger, 'error', `prefactor-trace failed in ${where}; tracing goes on: ${errorText(error)}`);
   }
 
   counters(): TracerCounters {
@@ -196,7 +198,7 @@ export class Recorder implements SpanOwner {
         this.payloadValidationFailures++;
         throw error;
       }
-      issues = `the schema threw: ${describe(error)}`;
+      issues = `the schema threw: ${errorText(error)}`;
     }
     this.payloadValidationFailures++;
     safeLog(this.logger, 'warn', `The payload of span type "${type.name}" does not match its params schema; it is sent as is`, { issues });
@@ -210,7 +212,7 @@ export class Recorder implements SpanOwner {
       if (parsed.success) return parsed.data;
       issues = describeIssues(parsed.error.issues);
     } catch (error) {
-      issues = `the schema threw: ${describe(error)}`;
+      issues = `the schema threw: ${errorText(error)}`;
     }
     this.payloadValidationFailures++;
     safeLog(
@@ -243,13 +245,5 @@ export class Recorder implements SpanOwner {
     } catch (error) {
       this.failed(what, error);
     }
-  }
-}
-
-function describe(error: unknown): string {
-  try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  } catch {
-    return 'an undescribable value';
   }
 }

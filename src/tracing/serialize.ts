@@ -5,6 +5,8 @@
  * throws) go through a walker that replaces them with readable stand-ins.
  */
 
+import { errorText } from '../util/error-text.js';
+
 /** The text sent when even the walker fails (e.g. a Proxy that throws on every access). */
 export const UNSERIALIZABLE_JSON = '{"_prefactor_error":"payload could not be serialised"}';
 
@@ -139,7 +141,7 @@ function copyObject(value: object, ancestors: object[]): unknown {
     try {
       return toJsonSafe(toJSON.call(value), ancestors);
     } catch (error) {
-      return `[toJSON threw: ${errorMessage(error)}]`;
+      return `[toJSON threw: ${errorText(error, 'message')}]`;
     }
   }
   const copy: Record<string, unknown> = {};
@@ -148,13 +150,9 @@ function copyObject(value: object, ancestors: object[]): unknown {
     try {
       item = (value as Record<string, unknown>)[key];
     } catch (error) {
-      item = `[getter threw: ${errorMessage(error)}]`;
+      item = `[getter threw: ${errorText(error, 'message')}]`;
     }
     if (item !== undefined) copy[key] = toJsonSafe(item, ancestors);
   }
   return copy;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
