@@ -102,7 +102,8 @@ export function errorFromResponse(statusCode: number, headers: Headers, text: st
     return contractError('an error body that is not {"status": "error", "code", "message"}', statusCode, headers, text, ctx, parsed.error);
   }
   const { code: apiCode, message, errors } = parsed.data;
-  const fieldErrors = errors ?? undefined;
+  // The API may echo the token back in a field's message: the map is cut like every other text.
+  const fieldErrors = errors ? (redactDeep(errors, ctx.redact) as Record<string, unknown>) : undefined;
   const summary = fieldErrors
     ? ` (${Object.entries(fieldErrors)
         .slice(0, 5)
@@ -123,6 +124,14 @@ export function errorFromResponse(statusCode: number, headers: Headers, text: st
   if (statusCode === 404) return new PrefactorNotFoundError(text_, options);
   if (statusCode === 400 || statusCode === 422) return new PrefactorValidationError(text_, options);
   return new PrefactorApiError(text_, options);
+}
+
+/** `value` (JSON data) with `redact` applied to every string in it, keys included. */
+function redactDeep(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, redact));
+  if (isNonArrayObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [redact(key), redactDeep(item, redact)]));
+  return value;
 }
 
 /** A plain system error to keep as `cause`: got's own errors hold the request options, headers (the token) included. */

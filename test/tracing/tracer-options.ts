@@ -113,3 +113,14 @@ t.test('new Tracer() rejects the options it once accepted silently', async (t) =
   t.throws(() => new Tracer({ sink, http: { maxRetries: -5 } } as never), { code: 'ERR_PREFACTOR_CONFIG', message: /`http`/ });
   t.throws(() => new Tracer({ sink, maxRetries: -5 }), { code: 'ERR_PREFACTOR_CONFIG', message: /`maxRetries`/ });
 });
+
+t.test('a token given as an object or a Buffer never shows in the config error', async (t) => {
+  const secret = 'tok_planted_0123456789';
+  const sink = new InMemorySink();
+  for (const apiToken of [Buffer.from(secret), { token: secret }, [secret], `${secret} with space`]) {
+    for (const options of [{ sink, apiToken }, { enabled: false, apiToken }, { apiUrl: 'http://127.0.0.1:9', agentId: 'a', apiToken }]) {
+      const error = t.throws(() => resolveTracerOptions(options as never, NO_ENV), { code: 'ERR_PREFACTOR_CONFIG', message: /`apiToken`/ }) as Error;
+      for (const view of [error.message, String(error), error.stack ?? '', JSON.stringify(error)]) t.notMatch(view, secret);
+    }
+  }
+});
