@@ -62,6 +62,8 @@ export class Recorder implements SpanOwner {
   readonly #instanceOwner = { instanceFinished: (instance: Instance, status: FinishStatus) => this.#instanceFinished(instance, status) };
   #defaultInstance: Instance | undefined;
   #schemaVersion: AgentSchemaVersionForRegister | undefined;
+  /** Names of the span types in `spanTypes`; a typed span of another type is warned about once per name. */
+  readonly #registeredTypes: Set<string>;
 
   constructor(options: ResolvedTracerOptions, sink: SpanSink) {
     this.#options = options;
@@ -69,7 +71,19 @@ export class Recorder implements SpanOwner {
     this.logger = options.logger;
     this.#validate = options.validatePayloads === 'off' ? VALIDATE_OFF : options.validatePayloads === 'warn' ? VALIDATE_WARN : VALIDATE_THROW;
     this.#partition = isPrefactorId(options.agentId) ? partitionOf(options.agentId) : randomPartition();
+    this.#registeredTypes = new Set(options.spanTypes.map((type) => type.name));
     this.#call('setTerminateHandler', () => sink.setTerminateHandler?.((instanceId, reason) => this.terminate(instanceId, reason)));
+  }
+
+  /** A typed span whose type is not in `spanTypes`: said once per type name. */
+  #unregistered(name: string): void {
+    this.#registeredTypes.add(name);
+    safeLog(
+      this.logger,
+      'warn',
+      `Span type "${name}" is used but is not in the Tracer's \`spanTypes\`: its schema is not registered with the API. Add it to \`spanTypes\`.`,
+      { spanType: name },
+    );
   }
 
   /** Registers and starts a new instance. */
@@ -107,6 +121,7 @@ export class Recorder implements SpanOwner {
    * `PayloadValidationError`, with `validatePayloads: 'throw'`.
    */
   startSpan(type: SpanType | undefined, name: string, payload: unknown, instance: Instance, parentId: string | undefined): Span | undefined {
+    if (type !== undefined && !this.#registeredTypes.has(name)) this.#unregistered(name);
     if (this.#validate !== VALIDATE_OFF && type?.params !== undefined) this.#checkParams(type, payload);
     if (!instanceSpanOpened(instance)) {
       this.spansAfterInstanceFinished++;

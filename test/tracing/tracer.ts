@@ -451,3 +451,18 @@ t.test('shape() of a default-instance tree is in start order', async (t) => {
   tracer.withSpan('a', {}, () => tracer.withSpan('b', {}, () => 1));
   t.same(shape(sink.tree(sink.instances()[0]!.id), true), [{ name: 'a', status: 'complete', children: [{ name: 'b', status: 'complete', children: [] }] }]);
 });
+
+t.test('a typed span whose type is missing from spanTypes is warned about once per type, and still traced', async (t) => {
+  const { tracer, sink, logger } = memoryTracer(t, { spanTypes: [] });
+  const other = defineSpanType({ name: 'agent:other' });
+  tracer.withSpan(llm, { model: 'm', prompt: 'p' }, () => ({ text: 'x' }));
+  tracer.withSpan(llm, { model: 'm', prompt: 'p' }, () => ({ text: 'y' }));
+  tracer.withSpan(other, {}, () => undefined);
+  tracer.withSpan('agent:untyped', {}, () => undefined);
+  t.equal(sink.spans().length, 4);
+  t.match(logger.lines, [
+    { level: 'warn', message: /^Span type "agent:llm" is used but is not in the Tracer's `spanTypes`/, details: { spanType: 'agent:llm' } },
+    { level: 'warn', message: /^Span type "agent:other" is used/ },
+  ]);
+  t.equal(logger.lines.length, 2, 'once per type; a plain name is not a span type');
+});
