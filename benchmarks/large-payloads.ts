@@ -52,7 +52,8 @@ async function workload(tracer: Tracer | undefined): Promise<void> {
 async function runScenario(scenario: string): Promise<Result> {
   const traced = scenario === 'traced';
   const server: ServerProcess | undefined = traced ? await startServerProcess() : undefined;
-  const tracer = server ? benchTracer(server.url, server.token) : undefined;
+  // 1 MB payloads are larger than the default maxPayloadBytes (256 KiB): raised, so that they are sent whole.
+  const tracer = server ? benchTracer(server.url, server.token, { maxPayloadBytes: 2 * 1024 * 1024 }) : undefined;
   // Register the instance and warm the connection before measuring.
   let instanceId = '';
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });

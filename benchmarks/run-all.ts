@@ -14,7 +14,7 @@ import { machineLines } from './lib/machine.js';
 
 // `.ts` under tsx; `.js` when the benchmarks were compiled with tsc (to measure without the loader).
 const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const BENCHMARKS = ['overhead', 'throughput', 'outage', 'large-payloads'].map((name) => `${name}${EXT}`);
+const BENCHMARKS = ['overhead', 'throughput', 'outage', 'large-payloads', 'payload-shapes', 'llm-wrappers'].map((name) => `${name}${EXT}`);
 
 console.log('# prefactor-trace benchmarks');
 for (const line of machineLines()) console.log(line);

@@ -3,7 +3,9 @@
 //
 // With no PREFACTOR_API_URL it starts the embedded local server in this process, sends the trace
 // there and prints the span tree; with PREFACTOR_API_URL, PREFACTOR_API_TOKEN and PREFACTOR_AGENT_ID
-// set it sends to that API instead.
+// set it sends to that API instead. With `--serve` (`npm run demo -- --serve`) the embedded server
+// keeps running after the demo, and the trace can be read in the browser viewer at the printed URL.
+import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { Tracer, currentSpan, defineSpanType, withSpan } from 'prefactor-trace';
@@ -78,7 +80,19 @@ async function agent(destination: string): Promise<string> {
   return answer.trim();
 }
 
-const local = process.env.PREFACTOR_API_URL ? undefined : await startLocalServer({ port: 0, token: 'demo-token' });
+const serve = process.argv.includes('--serve');
+/** The embedded server: any free port, or with `--serve` the usual 4318 when it is free. */
+async function startEmbedded() {
+  if (serve) {
+    try {
+      return await startLocalServer({ port: 4318, token: 'demo-token' });
+    } catch {
+      // 4318 is taken (perhaps by `prefactor-trace dev`): any free port will do.
+    }
+  }
+  return startLocalServer({ port: 0, token: 'demo-token' });
+}
+const local = process.env.PREFACTOR_API_URL ? undefined : await startEmbedded();
 const tracer = new Tracer({
   apiUrl: local?.url ?? process.env.PREFACTOR_API_URL,
   apiToken: local?.token ?? process.env.PREFACTOR_API_TOKEN,
@@ -99,7 +113,6 @@ if (local) {
   console.log(`Trace of instance ${instanceId} on the embedded server ${local.url}:\n`);
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
   console.log(renderSpanTree(buildSpanTree(local.spans(instanceId)), { color, instance: local.instance(instanceId) }));
-  await local.close();
 } else {
   console.log(`Trace sent to ${process.env.PREFACTOR_API_URL} as instance ${instanceId}.`);
 }
@@ -110,3 +123,13 @@ console.log(
     `${stats.operationsSent} operations in ${stats.requestsSent} HTTP request${stats.requestsSent === 1 ? '' : 's'} ` +
     `(${stats.operationsCoalesced} span finishes folded into their create), ${dropped} dropped.`,
 );
+if (local && serve) {
+  console.log(`\nOpen the trace in the browser viewer: ${local.url}/#token=${local.token}&/i/${instanceId}`);
+  console.log('The embedded server keeps running (send more traces to it with PREFACTOR_API_URL=' + local.url + ' PREFACTOR_API_TOKEN=' + local.token + '). Press Ctrl-C to stop.');
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+  await local.close();
+  console.log('Stopped.');
+} else if (local) {
+  await local.close();
+  console.log('\nTo read this trace in the browser viewer, run `npm run demo -- --serve`: the embedded server then keeps running.');
+}

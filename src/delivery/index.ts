@@ -32,8 +32,9 @@ import type { DeliveryStats, InstanceRegistration, SpanEndEvent, SpanSink, SpanS
 import { DELIVERY_OPTION_KEYS, resolveDeliveryOptions } from './options.js';
 import type { DeliveryOptions, ResolvedDeliveryOptions } from './options.js';
 import { Outbox } from './outbox.js';
-import { DeliveryCounters, errorText } from './stats.js';
+import { DropLog, errorText } from './stats.js';
 import { Worker } from './worker.js';
+import { reportOnExit } from './exit-report.js';
 
 export { DELIVERY_DEFAULTS, DELIVERY_OPTION_KEYS } from './options.js';
 export type { DeliveryOptions } from './options.js';
@@ -44,11 +45,29 @@ export interface DeliverySinkOptions extends DeliveryOptions {
 }
 
 /**
- * The engine's own async scope, made when the module loads (outside any user context): its timers
- * and requests run in it, so they never carry a user's AsyncLocalStorage context (the worker never
- * becomes the parent of a user span, nor keeps a user's frames alive).
+ * The keys (by description) of the symbol properties by which Node ties an async resource to the
+ * async context it was created in: one per AsyncLocalStorage store (`kResourceStore`, Node 20-22),
+ * or the whole context (`context_frame`, Node 24's AsyncContextFrame). Node has no public way to
+ * make a resource outside every context; clearing these gives one.
  */
-const ENGINE_SCOPE = new AsyncResource('prefactor-trace.delivery');
+const CONTEXT_KEYS = new Set(['kResourceStore', 'context_frame']);
+
+/** An async resource in no async context: no AsyncLocalStorage of anyone has a store in it. */
+function rootScope(name: string): AsyncResource {
+  const resource = new AsyncResource(name);
+  for (const key of Object.getOwnPropertySymbols(resource)) {
+    if (CONTEXT_KEYS.has(key.description ?? '')) (resource as unknown as Record<symbol, unknown>)[key] = undefined;
+  }
+  return resource;
+}
+
+/**
+ * The engine's own async scope, made when the module loads and cleared of the context it loads in
+ * (the package may first be imported inside a user's `als.run()`): its timers and requests run in
+ * it, so they never carry a user's AsyncLocalStorage context (the worker never becomes the parent
+ * of a user span, nor keeps a user's frames alive, nor shows as the user's work to their tools).
+ */
+const ENGINE_SCOPE = rootScope('prefactor-trace.delivery');
 const detach = (fn: () => void): void => {
   ENGINE_SCOPE.runInAsyncScope(fn);
 };
@@ -68,19 +87,34 @@ interface FlushWaiter {
 export class DeliverySink implements SpanSink {
   readonly #logger: Logger;
   readonly #options: ResolvedDeliveryOptions;
-  readonly #counters: DeliveryCounters;
+  readonly #drops: DropLog;
   readonly #outbox: Outbox;
   readonly #worker: Worker;
   /** Waiting flushes, oldest (lowest seq) first. */
   #waiters: FlushWaiter[] = [];
   #shutdown: Promise<boolean> | undefined;
+  readonly #stopReporting: () => void;
 
   constructor(client: PrefactorHttpClient, logger: Logger, options: ResolvedDeliveryOptions) {
     this.#logger = logger;
     this.#options = options;
-    this.#counters = new DeliveryCounters(logger, detach);
-    this.#outbox = new Outbox(this.#counters, options.maxQueueSize, options.maxQueueBytes);
-    this.#worker = new Worker(client, logger, options, this.#outbox, this.#counters, detach, () => this.#settle());
+    this.#drops = new DropLog(logger, detach);
+    this.#outbox = new Outbox(this.#drops, options.maxQueueSize, options.maxQueueBytes);
+    this.#worker = new Worker(client, logger, options, this.#outbox, detach, () => this.#settle());
+    this.#stopReporting = reportOnExit(this);
+  }
+
+  /** At process exit: when operations are still held, says how many spans they are and the fix. */
+  reportUndelivered(): void {
+    const { operations, spans } = this.#outbox.held();
+    if (operations === 0) return;
+    safeLog(
+      this.#logger,
+      'error',
+      `${spans} span(s) (${operations} operation(s)) were not delivered: the process exited while they were still queued or in flight. ` +
+        'Call `await tracer.shutdown()` before the process exits (before `process.exit()`, and in serverless handlers `await tracer.flush()`).',
+      { spans, operations },
+    );
   }
 
   #unexpected(where: string, error: unknown): void {
@@ -150,11 +184,25 @@ export class DeliverySink implements SpanSink {
   }
 
   setTerminateHandler(handler: (instanceId: string, reason: string) => void): void {
-    this.#worker.sender.onTerminate = handler;
+    this.#worker.onTerminate = handler;
   }
 
+  /** Read from the state that owns each counter: the outbox, the sender, the drop log. */
   stats(): DeliveryStats {
-    return this.#counters.snapshot();
+    const outbox = this.#outbox.counts();
+    const sender = this.#worker.sender;
+    return {
+      operationsEnqueued: outbox.enqueued,
+      operationsSent: outbox.sent,
+      operationsRetried: outbox.retried + sender.retried,
+      operationsCoalesced: outbox.coalesced,
+      batchesSent: sender.batches,
+      requestsSent: sender.requests,
+      dropped: this.#drops.snapshot(),
+      queued: outbox.queued,
+      inFlight: outbox.inFlight,
+      bytesHeld: outbox.bytesHeld,
+    };
   }
 
   /** Resolves the waiters whose operations are all resolved. */
@@ -167,7 +215,7 @@ export class DeliverySink implements SpanSink {
     try {
       const seq = this.#outbox.lastSeq;
       if (this.#outbox.oldestSeq > seq) {
-        this.#counters.reportStorms();
+        this.#drops.reportStorms();
         return Promise.resolve(true);
       }
       return new Promise<boolean>((resolve) => {
@@ -178,14 +226,16 @@ export class DeliverySink implements SpanSink {
             clearTimeout(timer);
             this.#waiters = this.#waiters.filter((w) => w !== waiter);
             this.#worker.keepAlive = this.#waiters.length > 0;
-            this.#counters.reportStorms();
+            this.#drops.reportStorms();
             resolve(delivered);
           },
         };
         this.#waiters.push(waiter);
         this.#worker.keepAlive = true;
         detach(() => {
-          timer = setTimeout(() => waiter.resolve(false), timeoutMs).unref();
+          // Ref'd: a flush holds the process open until it resolves or its deadline passes (outside a
+          // flush nothing of the engine does: its timers, sockets and retry waits are unref'd).
+          timer = setTimeout(() => waiter.resolve(false), timeoutMs);
         });
         this.#worker.hurry();
       });
@@ -210,8 +260,10 @@ export class DeliverySink implements SpanSink {
     try {
       this.#worker.stop();
       if (!delivered) this.#outbox.dropAll('shutdown_timeout');
-      this.#counters.reportStorms();
+      this.#drops.reportStorms();
       this.#settle();
+      // Nothing is held any more (delivered, or dropped and counted): nothing to say at exit.
+      this.#stopReporting();
       /* c8 ignore start: defensive, shutdown() never rejects */
     } catch (error) {
       this.#unexpected('shutdown', error);

@@ -31,8 +31,10 @@ export interface DeliveryOptions {
    */
   readonly maxQueueSize?: number;
   /**
-   * Most serialised payload bytes held (queued and in flight), counted as JSON text length.
-   * Beyond it a new operation is dropped (`queue_overflow`).
+   * Most memory the queue may take, in bytes: each held operation (queued or in flight) counts its
+   * payload's UTF-8 bytes (as on the wire) plus a measured per-operation overhead of 512 bytes.
+   * Beyond it a new operation is dropped (`queue_overflow`); finishes may use a reserve of a tenth
+   * beyond it, so that what started can end.
    * @default 33554432 (32 MiB)
    */
   readonly maxQueueBytes?: number;

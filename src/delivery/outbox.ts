@@ -2,7 +2,19 @@ import { nanoid } from 'nanoid';
 import type { DropReason, InstanceRegistration, SpanEndEvent, SpanStartEvent } from '../sinks/span-sink.js';
 import { CREATE, DONE, DROPPED, IN_FLIGHT, INSTANCE_FINISH, InstanceState, Operation, QUEUED, REGISTER, SPAN_FINISH, START } from './operations.js';
 import { DroppedSpans } from './dropped-spans.js';
-import type { DeliveryCounters } from './stats.js';
+import type { DropLog } from './stats.js';
+
+/**
+ * What one held operation costs beyond its payload's bytes, counted against `maxQueueBytes`: the
+ * Operation object, its id and timestamp strings and its entry in the span index, plus the room the
+ * garbage collector keeps around them. Measured: 325 bytes of live heap per queued create, 365 per
+ * create carrying its finish (`--expose-gc`, 200,000 spans, Node 20); in the outage benchmark the
+ * RSS grows by about 1.4 times the live heap. 512 keeps RSS growth within 1.5 x `maxQueueBytes`.
+ */
+export const OPERATION_OVERHEAD_BYTES = 512;
+
+/** What a text costs on the wire: its UTF-8 bytes (an upper bound of what V8 keeps for it too). */
+const utf8 = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /** How many dropped span ids are remembered, so their finishes and children are dropped too. */
 const DROPPED_SPANS_KEPT = 10_000;
@@ -33,16 +45,32 @@ export class Outbox {
   #needsCascade = false;
   readonly #keyPrefix = nanoid(16);
   #keys = 0;
-  readonly #counters: DeliveryCounters;
+  readonly #drops: DropLog;
   readonly #maxQueueSize: number;
+  // The outbox owns the counters of what passes through it (in operations; a create carrying its
+  // span's finish counts 2). Every operation received counts in `enqueued`, even one refused on
+  // arrival, and then sits in exactly one of sent, dropped (the drop log), queued, inFlight.
+  #enqueued = 0;
+  #sent = 0;
+  #coalesced = 0;
+  /** Attempts beyond the first, of operations the engine took again (the client's own retries are the sender's). */
+  #retried = 0;
+  #queued = 0;
+  #inFlight = 0;
+  #bytesHeld = 0;
   readonly #maxQueueBytes: number;
+  /** Room beyond the bounds that only finishes may use (see `#admit`). */
+  readonly #reserveSize: number;
+  readonly #reserveBytes: number;
   /** Set once shutdown began: new operations count `after_shutdown`. */
   closed = false;
 
-  constructor(counters: DeliveryCounters, maxQueueSize: number, maxQueueBytes: number) {
-    this.#counters = counters;
+  constructor(drops: DropLog, maxQueueSize: number, maxQueueBytes: number) {
+    this.#drops = drops;
     this.#maxQueueSize = maxQueueSize;
     this.#maxQueueBytes = maxQueueBytes;
+    this.#reserveSize = Math.ceil(maxQueueSize / 10);
+    this.#reserveBytes = Math.ceil(maxQueueBytes / 10);
   }
 
   /** Sequence number of the last operation received. */
@@ -59,13 +87,49 @@ export class Outbox {
     return this.#head;
   }
 
-  /** Counts an operation that did not get in. */
-  #refuse(reason: DropReason): void {
-    this.#counters.drop(reason, 1);
+  /** Operations in a request now (weighted). */
+  get inFlight(): number {
+    return this.#inFlight;
   }
 
-  #admit(bytes: number): boolean {
-    return this.#held < this.#maxQueueSize && this.#counters.bytesHeld + bytes <= this.#maxQueueBytes;
+  /** Operations held (queued or in flight), and the spans they are about. O(n): for the exit report. */
+  held(): { operations: number; spans: number } {
+    const spans = new Set<string>();
+    let operations = 0;
+    for (let op = this.#head; op !== undefined; op = op.next) {
+      operations += op.weight;
+      if (op.kind === CREATE || op.kind === SPAN_FINISH) spans.add(op.id);
+    }
+    return { operations, spans: spans.size };
+  }
+
+  /** The outbox's counters, for `stats()`. */
+  counts(): { enqueued: number; sent: number; coalesced: number; retried: number; queued: number; inFlight: number; bytesHeld: number } {
+    return {
+      enqueued: this.#enqueued,
+      sent: this.#sent,
+      coalesced: this.#coalesced,
+      retried: this.#retried,
+      queued: this.#queued,
+      inFlight: this.#inFlight,
+      bytesHeld: this.#bytesHeld,
+    };
+  }
+
+  /** Counts an operation that did not get in. */
+  #refuse(reason: DropReason): void {
+    this.#drops.drop(reason, 1);
+  }
+
+  /**
+   * Whether a new operation with `bytes` of payload fits (`maxQueueSize`, and `maxQueueBytes` with
+   * its overhead). A finish (`ending`) may also use a reserve of a tenth beyond both bounds: what was
+   * started can still end during an outage, so no span or instance stays `active` for ever.
+   */
+  #admit(bytes: number, ending = false): boolean {
+    const size = ending ? this.#maxQueueSize + this.#reserveSize : this.#maxQueueSize;
+    const total = ending ? this.#maxQueueBytes + this.#reserveBytes : this.#maxQueueBytes;
+    return this.#held < size && this.#bytesHeld + bytes + OPERATION_OVERHEAD_BYTES <= total;
   }
 
   #link(op: Operation, instance: InstanceState | undefined, countsForInstance: boolean): void {
@@ -78,8 +142,8 @@ export class Outbox {
     this.#held++;
     this.queuedEntries++;
     this.queuedBytes += op.bytes;
-    this.#counters.queued++;
-    this.#counters.bytesHeld += op.bytes;
+    this.#queued++;
+    this.#bytesHeld += op.bytes + OPERATION_OVERHEAD_BYTES;
   }
 
   #rememberDroppedSpan(id: string): void {
@@ -88,24 +152,25 @@ export class Outbox {
   }
 
   registerInstance(registration: InstanceRegistration, payload: string | undefined): void {
-    this.#counters.enqueued++;
+    this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
     const instance = new InstanceState();
     this.#instances.set(registration.id, instance);
-    if (payload === undefined || !this.#admit(payload.length)) {
+    const bytes = payload === undefined ? 0 : utf8(payload);
+    if (payload === undefined || !this.#admit(bytes)) {
       instance.dropped = true;
       return this.#refuse(payload === undefined ? 'serialization' : 'queue_overflow');
     }
     const op = new Operation(REGISTER, seq, registration.id, registration.id, '');
     op.payload = payload;
-    op.bytes = payload.length;
+    op.bytes = bytes;
     instance.head = op;
     this.#link(op, instance, true);
   }
 
   startInstance(instanceId: string, timestamp: string): void {
-    this.#counters.enqueued++;
+    this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
     const instance = this.#instances.get(instanceId);
@@ -118,14 +183,14 @@ export class Outbox {
   }
 
   finishInstance(instanceId: string, status: string, timestamp: string): void {
-    this.#counters.enqueued++;
+    this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
     const instance = this.#instances.get(instanceId);
     // Nothing of the instance follows its finish: forget it (its operations keep their reference).
     this.#instances.delete(instanceId);
     if (instance?.dropped) return this.#refuse('dependency_dropped');
-    if (!this.#admit(0)) return this.#refuse('queue_overflow');
+    if (!this.#admit(0, true)) return this.#refuse('queue_overflow');
     const op = new Operation(INSTANCE_FINISH, seq, instanceId, instanceId, timestamp);
     op.status = status;
     op.dep = instance?.head;
@@ -133,7 +198,7 @@ export class Outbox {
   }
 
   spanStarted(span: SpanStartEvent): void {
-    this.#counters.enqueued++;
+    this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
     const instance = this.#instances.get(span.instanceId);
@@ -148,7 +213,8 @@ export class Outbox {
       this.#rememberDroppedSpan(span.id);
       return this.#refuse('serialization');
     }
-    if (!this.#admit(payload.length)) {
+    const bytes = utf8(payload);
+    if (!this.#admit(bytes)) {
       this.#rememberDroppedSpan(span.id);
       return this.#refuse('queue_overflow');
     }
@@ -156,37 +222,37 @@ export class Outbox {
     op.parentId = span.parentId;
     op.schemaName = span.schemaName;
     op.payload = payload;
-    op.bytes = payload.length;
+    op.bytes = bytes;
     op.dep = dep ?? instance?.head;
     this.#spans.set(span.id, op);
     this.#link(op, instance, true);
   }
 
   spanEnded(span: SpanEndEvent): void {
-    this.#counters.enqueued++;
+    this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
     const create = this.#spans.get(span.id);
     if (create === undefined && this.#droppedSpans.has(span.id)) return this.#refuse('dependency_dropped');
     const result = span.resultPayloadJson;
     if (result !== undefined && typeof result !== 'string') return this.#refuse('serialization');
-    const bytes = result === undefined ? 0 : result.length;
+    const bytes = result === undefined ? 0 : utf8(result);
     if (create !== undefined && create.state === QUEUED && create.attempts === 0) {
       // Coalesce: never sent, so its idempotency key was never used with another body. No new
       // entry: only the result's bytes must fit.
-      if (this.#counters.bytesHeld + bytes > this.#maxQueueBytes) return this.#refuse('queue_overflow');
+      if (this.#bytesHeld + bytes > this.#maxQueueBytes + this.#reserveBytes) return this.#refuse('queue_overflow');
       create.status = span.status;
       create.finishedAt = span.finishedAt;
       create.result = result;
       create.bytes += bytes;
       create.weight = 2;
       this.queuedBytes += bytes;
-      this.#counters.bytesHeld += bytes;
-      this.#counters.queued++;
-      this.#counters.coalesced++;
+      this.#bytesHeld += bytes;
+      this.#queued++;
+      this.#coalesced++;
       return;
     }
-    if (!this.#admit(bytes)) return this.#refuse('queue_overflow');
+    if (!this.#admit(bytes, true)) return this.#refuse('queue_overflow');
     const op = new Operation(SPAN_FINISH, seq, span.id, span.instanceId, span.finishedAt);
     op.status = span.status;
     op.result = result;
@@ -225,12 +291,12 @@ export class Outbox {
     op.state = IN_FLIGHT;
     op.stamp = stamp;
     this.giveKey(op);
-    if (op.attempts > 0) this.#counters.retried += op.weight;
+    if (op.attempts > 0) this.#retried += op.weight;
     op.attempts++;
     this.queuedEntries--;
     this.queuedBytes -= op.bytes;
-    this.#counters.queued -= op.weight;
-    this.#counters.inFlight += op.weight;
+    this.#queued -= op.weight;
+    this.#inFlight += op.weight;
     const instance = op.instance;
     if (instance !== undefined && op.kind !== INSTANCE_FINISH) {
       if (instance.stamp !== stamp) {
@@ -246,8 +312,8 @@ export class Outbox {
     op.state = QUEUED;
     this.queuedEntries++;
     this.queuedBytes += op.bytes;
-    this.#counters.inFlight -= op.weight;
-    this.#counters.queued += op.weight;
+    this.#inFlight -= op.weight;
+    this.#queued += op.weight;
   }
 
   #unlink(op: Operation): void {
@@ -258,12 +324,12 @@ export class Outbox {
     op.prev = undefined;
     op.next = undefined;
     this.#held--;
-    this.#counters.bytesHeld -= op.bytes;
+    this.#bytesHeld -= op.bytes + OPERATION_OVERHEAD_BYTES;
     if (op.state === QUEUED) {
       this.queuedEntries--;
       this.queuedBytes -= op.bytes;
-      this.#counters.queued -= op.weight;
-    } else this.#counters.inFlight -= op.weight;
+      this.#queued -= op.weight;
+    } else this.#inFlight -= op.weight;
     if (op.instance !== undefined && op.kind !== INSTANCE_FINISH) op.instance.held--;
     if (op.kind === CREATE && this.#spans.get(op.id) === op) this.#spans.delete(op.id);
   }
@@ -274,7 +340,7 @@ export class Outbox {
     if (op.state !== IN_FLIGHT) return;
     this.#unlink(op);
     op.state = DONE;
-    this.#counters.sent += op.weight;
+    this.#sent += op.weight;
     if (op.instance?.head === op) op.instance.head = undefined;
     op.release();
     op.instance = undefined;
@@ -284,7 +350,7 @@ export class Outbox {
   drop(op: Operation, reason: DropReason): void {
     this.#unlink(op);
     op.state = DROPPED;
-    this.#counters.drop(reason, op.weight);
+    this.#drops.drop(reason, op.weight);
     if (op.kind === CREATE) this.#rememberDroppedSpan(op.id);
     if ((op.kind === REGISTER || op.kind === START) && op.instance !== undefined) op.instance.dropped = true;
     op.release();
@@ -324,7 +390,7 @@ export class Outbox {
     this.#spans.clear();
     this.#instances.clear();
     this.#needsCascade = false;
-    this.#counters.queued = this.#counters.inFlight = this.#counters.bytesHeld = 0;
-    if (weight > 0) this.#counters.drop(reason, weight);
+    this.#queued = this.#inFlight = this.#bytesHeld = 0;
+    if (weight > 0) this.#drops.drop(reason, weight);
   }
 }

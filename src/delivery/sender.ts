@@ -3,34 +3,48 @@ import { apiPath, PATHS } from '../models/routes.js';
 import { isTransientError, PrefactorApiError, PrefactorResponseContractError } from '../http/errors.js';
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
-import { BULK_TYPES, DROPPED, IN_FLIGHT, singleRequest } from './operations.js';
+import { BULK_TYPES, singleRequest } from './operations.js';
 import type { Operation } from './operations.js';
-import type { Outbox } from './outbox.js';
-import { errorText } from './stats.js';
-import type { DeliveryCounters } from './stats.js';
 import { itemVerdict, requestVerdict } from './verdicts.js';
 
-type Outcome = { status?: unknown; code?: unknown; message?: unknown; control?: { terminate?: unknown; reason?: unknown } | null };
-
-/** What the sender may change in the worker that drives it. */
-export interface SendControl {
-  /** Kinds sent as single requests (all of them with `batching: false`; some after `unknown_action`). */
-  readonly single: boolean[];
-  /** Most operations per bulk request (shrinks after a 413). */
-  batchLimit: number;
-  /** Pause the worker after a transient failure (`Retry-After` when given, else backoff). */
-  backOff(retryAfterMs: number | undefined, why: string): void;
-  /** Pause the worker for `delayMs`; `asked` when the API asked for it (`Retry-After`). */
-  pauseFor(delayMs: number, asked: boolean): void;
-  /** A request got an answer: reset the backoff. */
-  succeeded(): void;
-}
+/** What became of one operation of a request. */
+export const CONFIRMED = 0;
+/** Not processed, or failed transiently: back in the queue, at its place. */
+export const REQUEUED = 1;
+/** Refused for good (`rejected_by_server`). */
+export const REJECTED = 2;
+/** The bulk endpoint does not know its type: back in the queue, and that type goes alone from now on. */
+export const UNSUPPORTED = 3;
+export type OperationResult = typeof CONFIRMED | typeof REQUEUED | typeof REJECTED | typeof UNSUPPORTED;
 
 /**
- * Sends one request (a bulk batch, or one operation on its own) and resolves its operations in the
- * outbox: confirmed, re-queued (transient failure, unprocessed bulk item) or dropped (permanent
- * rejection, or a dependency dropped). Calls the killswitch handler once per instance.
+ * What a request came to, for the worker to apply: one result per operation (same order as sent),
+ * and what the request says about the API as a whole.
  */
+export interface SendOutcome {
+  readonly results: OperationResult[];
+  /** The API answered the request (a consecutive-failure backoff starts over). */
+  readonly answered: boolean;
+  /**
+   * The results come from the request as a whole (it failed), not from each operation's own
+   * answer: a rejection then counts every operation as rejected, dependants included.
+   */
+  readonly whole: boolean;
+  /** Pause the worker: for `retryAfterMs` when the API asked, else by the backoff. */
+  readonly backOff?: { readonly retryAfterMs: number | undefined; readonly why: string };
+  /**
+   * A change of sending mode the answer calls for: no bulk endpoint (404), a bulk body too large
+   * (413), or a bulk request refused as a whole (send its operations one by one).
+   */
+  readonly adapt?: 'no_bulk' | 'too_large' | 'isolate';
+  /** The request's error, for the log line of `adapt` and of a whole rejection. */
+  readonly error?: string;
+  /** Instances the API asked to stop (`control.terminate` in an answer), with the reason. */
+  readonly terminate?: Array<readonly [instanceId: string, reason: string]>;
+}
+
+type Answer = { status?: unknown; code?: unknown; message?: unknown; control?: { terminate?: unknown; reason?: unknown } | null };
+
 /**
  * The engine reads only the status, code and control of each answer: `Prefer: return=minimal`
  * (RFC 7240) lets an API leave out the resource it would echo (the local server does; an API that
@@ -38,22 +52,27 @@ export interface SendControl {
  */
 const PREFER_MINIMAL = { prefer: 'return=minimal' } as const;
 
+const all = (ops: readonly Operation[], result: OperationResult): OperationResult[] => ops.map(() => result);
+
+/**
+ * Sends one request (a bulk batch, or one operation on its own) and says what became of each of
+ * its operations: it reads the answer and changes nothing else (the worker applies the outcome to
+ * the outbox and to its own sending mode). Owns the counters of what it sends.
+ */
 export class Sender {
   readonly #client: PrefactorHttpClient;
   readonly #logger: Logger;
-  readonly #outbox: Outbox;
-  readonly #counters: DeliveryCounters;
-  readonly #control: SendControl;
   readonly #controllers = new Set<AbortController>();
-  readonly #terminated = new Set<string>();
-  onTerminate: ((instanceId: string, reason: string) => void) | undefined;
+  /** HTTP requests made, retries inside the client included. */
+  requests = 0;
+  /** Bulk requests answered with outputs. */
+  batches = 0;
+  /** Operations re-sent by the HTTP client's own retries (weighted: a create carrying its finish counts 2). */
+  retried = 0;
 
-  constructor(client: PrefactorHttpClient, logger: Logger, outbox: Outbox, counters: DeliveryCounters, control: SendControl) {
+  constructor(client: PrefactorHttpClient, logger: Logger) {
     this.#client = client;
     this.#logger = logger;
-    this.#outbox = outbox;
-    this.#counters = counters;
-    this.#control = control;
   }
 
   /** Aborts every request in flight (shutdown deadline). */
@@ -61,136 +80,121 @@ export class Sender {
     for (const controller of this.#controllers) controller.abort();
   }
 
-  async #send(path: string, body: string, key: string, ops: readonly Operation[]): Promise<Outcome & { outputs?: unknown }> {
+  async #send(
+    path: string,
+    body: string,
+    key: string,
+    ops: readonly Operation[],
+    onRetryAfter: (delayMs: number) => void,
+  ): Promise<Answer & { outputs?: unknown }> {
     const controller = new AbortController();
     this.#controllers.add(controller);
-    this.#counters.requests++;
+    this.requests++;
     try {
       return (await this.#client.request('POST', path, {
         body,
         idempotencyKey: key,
         headers: PREFER_MINIMAL,
         signal: controller.signal,
+        // Outside a flush nothing of the engine holds the process open (a flush holds it until its deadline).
+        unref: true,
         onRetry: (info) => {
-          this.#counters.requests++;
-          for (const op of ops) this.#counters.retried += op.weight;
+          this.requests++;
+          for (const op of ops) this.retried += op.weight;
           safeLog(this.#logger, 'debug', `Retrying ${path} (${ops.length} operation(s)) in ${info.delayMs} ms: ${info.error.message}`);
           const retryAfterMs = (info.error as { retryAfterMs?: number }).retryAfterMs;
-          if (retryAfterMs !== undefined) this.#control.pauseFor(retryAfterMs, true);
+          if (retryAfterMs !== undefined) onRetryAfter(retryAfterMs);
         },
-      })) as Outcome & { outputs?: unknown };
+      })) as Answer & { outputs?: unknown };
     } finally {
       this.#controllers.delete(controller);
     }
   }
 
-  /** Sends `batch` (its bulk `body`, with request key `key`) and resolves each operation by its output. */
-  async sendBulk(batch: Operation[], body: string, key: string): Promise<void> {
+  /**
+   * Sends `batch` (its bulk `body`, with request key `key`); each operation's result comes from its
+   * output. `onRetryAfter` hears of a `Retry-After` while the client retries (to pause the others).
+   */
+  async sendBulk(batch: readonly Operation[], body: string, key: string, onRetryAfter: (delayMs: number) => void): Promise<SendOutcome> {
     let response: { outputs?: unknown };
     try {
-      response = await this.#send(apiPath(PATHS.bulk), body, key, batch);
+      response = await this.#send(apiPath(PATHS.bulk), body, key, batch, onRetryAfter);
     } catch (error) {
-      this.#requestFailed(batch, error, true);
-      return;
+      return requestFailed(batch, error, true);
     }
     const outputs = response.outputs;
     if (typeof outputs !== 'object' || outputs === null) {
-      this.#requestFailed(batch, new PrefactorResponseContractError('POST /api/v1/bulk answered without `outputs`'), true);
-      return;
+      return requestFailed(batch, new PrefactorResponseContractError('POST /api/v1/bulk answered without `outputs`'), true);
     }
-    this.#counters.batches++;
-    this.#control.succeeded();
+    this.batches++;
     let transient = false;
-    for (const op of batch) {
-      /* c8 ignore next: a response that lands after shutdown dropped the batch */
-      if (op.state !== IN_FLIGHT) continue;
-      if (op.dep?.state === DROPPED) {
-        this.#outbox.drop(op, 'dependency_dropped');
-        continue;
+    const terminate: Array<readonly [string, string]> = [];
+    const results = batch.map((op): OperationResult => {
+      const output = (outputs as Record<string, Answer | undefined>)[op.key];
+      if (output === undefined) return REQUEUED;
+      if (output.status === 'success') {
+        collectTermination(op, output, terminate);
+        return CONFIRMED;
       }
-      const output = (outputs as Record<string, Outcome | undefined>)[op.key];
-      if (output === undefined) this.#outbox.requeue(op);
-      else if (output.status === 'success') this.#confirm(op, output);
-      else transient = this.#rejected(op, output.code, output.message) || transient;
-    }
-    if (transient) this.#control.backOff(undefined, 'a bulk item failed transiently');
+      const result = this.#refused(op, output.code, output.message);
+      transient ||= result === REQUEUED;
+      return result;
+    });
+    return {
+      results,
+      answered: true,
+      whole: false,
+      ...(transient ? { backOff: { retryAfterMs: undefined, why: 'a bulk item failed transiently' } } : {}),
+      ...(terminate.length > 0 ? { terminate } : {}),
+    };
   }
 
   /** Sends `op` to its single endpoint. */
-  async sendSingle(op: Operation): Promise<void> {
+  async sendSingle(op: Operation, onRetryAfter: (delayMs: number) => void): Promise<SendOutcome> {
     const { path, body } = singleRequest(op);
-    let response: Outcome;
+    let response: Answer;
     try {
-      response = await this.#send(apiPath(path), body, op.key, [op]);
+      response = await this.#send(apiPath(path), body, op.key, [op], onRetryAfter);
     } catch (error) {
-      if (op.state !== IN_FLIGHT) return;
-      if (error instanceof PrefactorApiError && !isTransientError(error)) {
-        if (this.#rejected(op, error.apiCode, error.message)) this.#control.backOff(undefined, error.message);
-      } else this.#requestFailed([op], error, false);
-      return;
+      if (!(error instanceof PrefactorApiError) || isTransientError(error)) return requestFailed([op], error, false);
+      const result = this.#refused(op, error.apiCode, error.message);
+      return {
+        results: [result],
+        // As before any answer: a run of transient refusals backs off further each time.
+        answered: false,
+        whole: false,
+        ...(result === REQUEUED ? { backOff: { retryAfterMs: undefined, why: error.message } } : {}),
+      };
     }
-    this.#control.succeeded();
-    this.#confirm(op, response);
+    const terminate: Array<readonly [string, string]> = [];
+    collectTermination(op, response, terminate);
+    return { results: [CONFIRMED], answered: true, whole: false, ...(terminate.length > 0 ? { terminate } : {}) };
   }
 
-  #confirm(op: Operation, outcome: Outcome): void {
-    const control = outcome.control;
-    if (control?.terminate === true) {
-      this.#terminate(op.instanceId, typeof control.reason === 'string' ? control.reason : 'terminated by the API');
-    }
-    this.#outbox.confirm(op);
-  }
-
-  #terminate(instanceId: string, reason: string): void {
-    if (this.#terminated.has(instanceId)) return;
-    this.#terminated.add(instanceId);
-    safeLog(this.#logger, 'info', `The API asked agent instance ${instanceId} to stop: ${reason}`);
-    try {
-      this.onTerminate?.(instanceId, reason);
-    } catch (error) {
-      safeLog(this.#logger, 'error', `The onTerminate handler failed: ${errorText(error)}`);
-    }
-  }
-
-  /** An operation the API refused. Returns whether it was re-queued as transient. */
-  #rejected(op: Operation, code: unknown, message: unknown): boolean {
+  /** An operation the API refused with `code`: already delivered, for good, or worth another try. */
+  #refused(op: Operation, code: unknown, message: unknown): OperationResult {
     const verdict = itemVerdict(op.kind, code);
-    if (verdict === 'delivered') this.#outbox.confirm(op);
-    else if (verdict === 'rejected') {
-      safeLog(this.#logger, 'debug', `The API rejected ${BULK_TYPES[op.kind]} ${op.id}: ${String(code)}: ${String(message)}`);
-      this.#outbox.drop(op, 'rejected_by_server');
-    } else {
-      if (verdict === 'unsupported' && !this.#control.single[op.kind]) {
-        this.#control.single[op.kind] = true;
-        safeLog(this.#logger, 'info', `The API's bulk endpoint does not know ${BULK_TYPES[op.kind]}: sending those as single requests`);
-      }
-      this.#outbox.requeue(op);
-    }
-    return verdict === 'transient';
+    if (verdict === 'delivered') return CONFIRMED;
+    if (verdict === 'unsupported') return UNSUPPORTED;
+    if (verdict === 'transient') return REQUEUED;
+    safeLog(this.#logger, 'debug', `The API rejected ${BULK_TYPES[op.kind]} ${op.id}: ${String(code)}: ${String(message)}`);
+    return REJECTED;
   }
+}
 
-  /** The whole request failed: fall back, shrink, retry later or give up, by the error. */
-  #requestFailed(ops: readonly Operation[], error: unknown, bulk: boolean): void {
-    const live = ops.filter((op) => op.state === IN_FLIGHT);
-    if (live.length === 0) return;
-    const verdict = requestVerdict(error, bulk, live.length);
-    const message = (error as Error).message;
-    if (verdict === 'rejected') {
-      safeLog(this.#logger, 'error', `Delivery failed permanently: ${message}`);
-      for (const op of live) this.#outbox.drop(op, 'rejected_by_server');
-      return;
-    }
-    for (const op of live) this.#outbox.requeue(op);
-    if (verdict === 'transient') return this.#control.backOff((error as { retryAfterMs?: number }).retryAfterMs, message);
-    if (verdict === 'no_bulk') {
-      this.#control.single.fill(true);
-      safeLog(this.#logger, 'info', 'The API has no bulk endpoint (404): sending single requests');
-    } else if (verdict === 'too_large') {
-      this.#control.batchLimit = Math.max(1, Math.floor(live.length / 2));
-      safeLog(this.#logger, 'info', `The API refused a bulk body as too large: batches of at most ${this.#control.batchLimit} from now on`);
-    } else {
-      safeLog(this.#logger, 'info', `POST /api/v1/bulk was refused (${message}): sending its operations one by one`);
-      for (const op of live) op.isolate = true;
-    }
+function collectTermination(op: Operation, answer: Answer, into: Array<readonly [string, string]>): void {
+  const control = answer.control;
+  if (control?.terminate === true) into.push([op.instanceId, typeof control.reason === 'string' ? control.reason : 'terminated by the API']);
+}
+
+/** The whole request failed: fall back, shrink, retry later or give up, by the error. */
+function requestFailed(ops: readonly Operation[], error: unknown, bulk: boolean): SendOutcome {
+  const verdict = requestVerdict(error, bulk, ops.length);
+  const message = (error as Error).message;
+  if (verdict === 'rejected') return { results: all(ops, REJECTED), answered: false, whole: true, error: message };
+  const requeued = all(ops, REQUEUED);
+  if (verdict === 'transient') {
+    return { results: requeued, answered: false, whole: true, backOff: { retryAfterMs: (error as { retryAfterMs?: number }).retryAfterMs, why: message } };
   }
+  return { results: requeued, answered: false, whole: true, adapt: verdict, error: message };
 }

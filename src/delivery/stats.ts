@@ -2,7 +2,7 @@ import { errorText as textOfError } from '../util/error-text.js';
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { DROP_REASONS } from '../sinks/span-sink.js';
-import type { DeliveryStats, DropReason } from '../sinks/span-sink.js';
+import type { DropReason } from '../sinks/span-sink.js';
 
 /** A storm ends after this long without a drop of its reason, in milliseconds. */
 export const STORM_QUIET_MS = 1000;
@@ -28,22 +28,11 @@ interface Storm {
 }
 
 /**
- * The engine's counters. Accounting (in operations; a create carrying its span's finish counts 2):
- * every operation received counts in `enqueued`, even one dropped on arrival, and then sits in
- * exactly one of sent, dropped[reason], queued, inFlight, so
- * `enqueued = sent + sum(dropped) + queued + inFlight` at every moment.
+ * The operations given up, by reason, and the warnings about them: one per storm of drops of a
+ * reason, with its count. The only place drops are counted.
  */
-export class DeliveryCounters {
-  enqueued = 0;
-  sent = 0;
-  retried = 0;
-  coalesced = 0;
-  batches = 0;
-  requests = 0;
-  queued = 0;
-  inFlight = 0;
-  bytesHeld = 0;
-  readonly dropped: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+export class DropLog {
+  readonly #dropped: Record<DropReason, number> = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
   readonly #logger: Logger;
   readonly #storms = new Map<DropReason, Storm>();
   #timer: NodeJS.Timeout | undefined;
@@ -61,7 +50,7 @@ export class DeliveryCounters {
 
   /** Counts `count` operations dropped for `reason`; warns once per storm, with its count. */
   drop(reason: DropReason, count: number): void {
-    this.dropped[reason] += count;
+    this.#dropped[reason] += count;
     const now = Date.now();
     const storm = this.#storms.get(reason);
     if (storm) {
@@ -95,7 +84,7 @@ export class DeliveryCounters {
     safeLog(this.#logger, 'warn', `Dropped ${storm.count} telemetry operation(s) (${reason}): ${DROP_HINTS[reason]}`, {
       reason,
       count: storm.count,
-      totalDropped: this.dropped[reason],
+      totalDropped: this.#dropped[reason],
     });
   }
 
@@ -106,18 +95,8 @@ export class DeliveryCounters {
     this.#timer = undefined;
   }
 
-  snapshot(): DeliveryStats {
-    return {
-      operationsEnqueued: this.enqueued,
-      operationsSent: this.sent,
-      operationsRetried: this.retried,
-      operationsCoalesced: this.coalesced,
-      batchesSent: this.batches,
-      requestsSent: this.requests,
-      dropped: { ...this.dropped },
-      queued: this.queued,
-      inFlight: this.inFlight,
-      bytesHeld: this.bytesHeld,
-    };
+  /** A copy of the counts by reason. */
+  snapshot(): Record<DropReason, number> {
+    return { ...this.#dropped };
   }
 }

@@ -3,32 +3,37 @@ import PQueue from 'p-queue';
 import type { PrefactorHttpClient } from '../api/client.js';
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
-import { BULK_ENVELOPE_LENGTH, BULK_TYPES, bulkEnvelope, bulkItem, IN_FLIGHT, QUEUED } from './operations.js';
+import { BULK_ENVELOPE_LENGTH, BULK_TYPES, bulkEnvelope, bulkItem, DROPPED, IN_FLIGHT, QUEUED } from './operations.js';
 import type { Operation } from './operations.js';
 import type { ResolvedDeliveryOptions } from './options.js';
 import type { Outbox } from './outbox.js';
 import { errorText } from './stats.js';
-import type { DeliveryCounters } from './stats.js';
-import { Sender } from './sender.js';
-import type { SendControl } from './sender.js';
+import { CONFIRMED, REJECTED, REQUEUED, Sender } from './sender.js';
+import type { SendOutcome } from './sender.js';
 import { redeliveryDelayMs } from './verdicts.js';
 
 /**
  * Drives the outbox: a p-queue of at most `concurrency` tasks, each of which takes the eligible
- * operations at the front of the outbox (a bulk batch, or one operation sent on its own) and hands
- * them to the `Sender`. Decides when batches leave (full, `flushIntervalMs`, flush) and pauses
- * (`Retry-After`, backoff). Every entry point runs in the engine's own async scope (`detach`).
+ * operations at the front of the outbox (a bulk batch, or one operation sent on its own), hands
+ * them to the `Sender`, and applies the outcome it returns (to the outbox, to its own sending mode
+ * and pauses, and to the killswitch). Decides when batches leave (full, `flushIntervalMs`, flush)
+ * and pauses (`Retry-After`, backoff). Every entry point runs in the engine's own async scope
+ * (`detach`). Control flows one way: the sender never calls back into the worker.
  */
-export class Worker implements SendControl {
+export class Worker {
   readonly sender: Sender;
   readonly #logger: Logger;
   readonly #options: ResolvedDeliveryOptions;
   readonly #outbox: Outbox;
-  readonly #counters: DeliveryCounters;
   readonly #detach: (fn: () => void) => void;
   readonly #queue: PQueue;
-  readonly single: boolean[];
-  batchLimit: number;
+  /** Kinds sent as single requests (all of them with `batching: false`; some after `unknown_action`). */
+  readonly #single: boolean[];
+  /** Most operations per bulk request (shrinks after a 413). */
+  #batchLimit: number;
+  /** Instances the API asked to stop, told to `onTerminate` once each. */
+  readonly #terminated = new Set<string>();
+  onTerminate: ((instanceId: string, reason: string) => void) | undefined;
   #stamp = 0;
   /** Send partial batches now (the linger timer fired, or a flush is waiting). */
   #due = false;
@@ -52,7 +57,6 @@ export class Worker implements SendControl {
     logger: Logger,
     options: ResolvedDeliveryOptions,
     outbox: Outbox,
-    counters: DeliveryCounters,
     detach: (fn: () => void) => void,
     onSettled: () => void,
   ) {
@@ -60,17 +64,16 @@ export class Worker implements SendControl {
     this.#logger = logger;
     this.#options = options;
     this.#outbox = outbox;
-    this.#counters = counters;
     this.#detach = detach;
     this.#queue = new PQueue({ concurrency: options.concurrency });
-    this.single = BULK_TYPES.map(() => !options.batching);
-    this.batchLimit = options.maxBatchSize;
-    this.sender = new Sender(client, logger, outbox, counters, this);
+    this.#single = BULK_TYPES.map(() => !options.batching);
+    this.#batchLimit = options.maxBatchSize;
+    this.sender = new Sender(client, logger);
   }
 
   /** Whether a full batch waits: `batchLimit` operations or `maxBatchBytes` of payload queued. */
   #full(): boolean {
-    return this.#outbox.queuedEntries >= this.batchLimit || this.#outbox.queuedBytes >= this.#options.maxBatchBytes;
+    return this.#outbox.queuedEntries >= this.#batchLimit || this.#outbox.queuedBytes >= this.#options.maxBatchBytes;
   }
 
   /** After an enqueue (hot path): start the linger timer, or send at once when a batch is full. */
@@ -143,17 +146,18 @@ export class Worker implements SendControl {
     if (batch.length === 0 && single === undefined) {
       // Something in flight holds the rest back: wait for it to settle. (With nothing in flight the
       // oldest queued operation is always eligible; the check only guards against a stall.)
-      if (this.#outbox.queuedEntries > 0 && this.#counters.inFlight > 0) this.#blocked = true;
+      if (this.#outbox.queuedEntries > 0 && this.#outbox.inFlight > 0) this.#blocked = true;
       return;
     }
     if (this.#outbox.queuedEntries === 0) this.#due = false;
+    const ops = single === undefined ? batch : [single];
     try {
-      if (single !== undefined) await this.sender.sendSingle(single);
-      else await this.sender.sendBulk(batch, body, key);
+      const onRetryAfter = (delayMs: number): void => this.#pauseFor(delayMs, true);
+      this.#apply(ops, await (single === undefined ? this.sender.sendBulk(batch, body, key, onRetryAfter) : this.sender.sendSingle(single, onRetryAfter)));
       /* c8 ignore start: defensive, the send paths handle their own failures */
     } catch (error) {
       this.#unexpected(error);
-      for (const op of single === undefined ? batch : [single]) if (op.state === IN_FLIGHT) this.#outbox.requeue(op);
+      for (const op of ops) if (op.state === IN_FLIGHT) this.#outbox.requeue(op);
     } finally {
       /* c8 ignore stop */
       // Re-queued operations (transient failure, unprocessed bulk items) were due already.
@@ -178,10 +182,10 @@ export class Worker implements SendControl {
     const maxItemsLength = this.#options.maxBatchBytes - BULK_ENVELOPE_LENGTH;
     let items = '';
     // Every in-flight operation sits in front of the oldest queued one at worst: scan past them all.
-    let budget = this.batchLimit * (this.#options.concurrency + 2);
+    let budget = this.#batchLimit * (this.#options.concurrency + 2);
     for (let op = outbox.head; op !== undefined && budget > 0; op = op.next, budget--) {
       if (op.state !== QUEUED) continue;
-      if (this.single[op.kind] || op.isolate) {
+      if (this.#single[op.kind] || op.isolate) {
         if (batch.length > 0 || !outbox.eligible(op, stamp, false)) continue;
         outbox.take(op, stamp);
         return { batch, single: op, body: '', key: '' };
@@ -195,25 +199,75 @@ export class Worker implements SendControl {
       outbox.take(op, stamp);
       items = batch.length === 0 ? item : `${items},${item}`;
       batch.push(op);
-      if (batch.length >= this.batchLimit) break;
+      if (batch.length >= this.#batchLimit) break;
     }
     const key = nanoid();
     return { batch, single: undefined, body: bulkEnvelope(items, key), key };
   }
 
-  succeeded(): void {
-    this.#failures = 0;
+  /**
+   * Applies what a request came to: each operation confirmed, re-queued or dropped in the outbox
+   * (one the shutdown deadline already dropped is left alone), then the sending mode, the
+   * killswitch and the pause the answer calls for.
+   */
+  #apply(ops: readonly Operation[], outcome: SendOutcome): void {
+    const outbox = this.#outbox;
+    if (outcome.answered) this.#failures = 0;
+    let live = 0;
+    for (let index = 0; index < ops.length; index++) {
+      const op = ops[index]!;
+      if (op.state !== IN_FLIGHT) continue;
+      live++;
+      const result = outcome.results[index];
+      // An item after an earlier one of the same batch that was refused: its dependency is gone.
+      if (!outcome.whole && op.dep?.state === DROPPED) outbox.drop(op, 'dependency_dropped');
+      else if (result === CONFIRMED) outbox.confirm(op);
+      else if (result === REJECTED) outbox.drop(op, 'rejected_by_server');
+      else {
+        if (result !== REQUEUED && !this.#single[op.kind]) {
+          this.#single[op.kind] = true;
+          safeLog(this.#logger, 'info', `The API's bulk endpoint does not know ${BULK_TYPES[op.kind]}: sending those as single requests`);
+        }
+        if (outcome.adapt === 'isolate') op.isolate = true;
+        outbox.requeue(op);
+      }
+    }
+    for (const [instanceId, reason] of outcome.terminate ?? []) this.#terminate(instanceId, reason);
+    if (live === 0) return;
+    if (outcome.whole && outcome.results[0] === REJECTED) safeLog(this.#logger, 'error', `Delivery failed permanently: ${outcome.error}`);
+    if (outcome.adapt === 'no_bulk') {
+      this.#single.fill(true);
+      safeLog(this.#logger, 'info', 'The API has no bulk endpoint (404): sending single requests');
+    } else if (outcome.adapt === 'too_large') {
+      this.#batchLimit = Math.max(1, Math.floor(live / 2));
+      safeLog(this.#logger, 'info', `The API refused a bulk body as too large: batches of at most ${this.#batchLimit} from now on`);
+    } else if (outcome.adapt === 'isolate') {
+      safeLog(this.#logger, 'info', `POST /api/v1/bulk was refused (${outcome.error}): sending its operations one by one`);
+    }
+    if (outcome.backOff !== undefined) this.#backOff(outcome.backOff.retryAfterMs, outcome.backOff.why);
+  }
+
+  #terminate(instanceId: string, reason: string): void {
+    if (this.#terminated.has(instanceId)) return;
+    this.#terminated.add(instanceId);
+    safeLog(this.#logger, 'info', `The API asked agent instance ${instanceId} to stop: ${reason}`);
+    try {
+      this.onTerminate?.(instanceId, reason);
+    } catch (error) {
+      safeLog(this.#logger, 'error', `The onTerminate handler failed: ${errorText(error)}`);
+    }
   }
 
   /** Pauses the whole worker: `Retry-After` when the API gave one, else capped exponential backoff. */
-  backOff(retryAfterMs: number | undefined, why: string): void {
+  #backOff(retryAfterMs: number | undefined, why: string): void {
     this.#failures++;
     const delayMs = retryAfterMs ?? redeliveryDelayMs(this.#failures, this.#options.redeliveryDelayMs, this.#options.maxRedeliveryDelayMs);
     safeLog(this.#logger, 'debug', `Delivery paused for ${Math.round(delayMs)} ms after a transient failure: ${why}`);
-    this.pauseFor(delayMs, retryAfterMs !== undefined);
+    this.#pauseFor(delayMs, retryAfterMs !== undefined);
   }
 
-  pauseFor(delayMs: number, asked: boolean): void {
+  /** Pauses the worker for `delayMs`; `asked` when the API asked for it (`Retry-After`). */
+  #pauseFor(delayMs: number, asked: boolean): void {
     const until = Date.now() + delayMs;
     if (this.#stopped || delayMs <= 0 || until <= this.#pausedUntil) return;
     this.#pausedUntil = until;

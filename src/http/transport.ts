@@ -57,12 +57,19 @@ export interface RequestOptions<T = unknown> extends CallOptions {
    * `authorization`, `idempotency-key` or `content-type`.
    */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Let the process exit while this call is under way: its socket and its retry waits do not hold
+   * the event loop open. The delivery engine's calls set it (a flush holds the process itself, up
+   * to its deadline), so telemetry never keeps a finished program alive.
+   * @default false
+   */
+  readonly unref?: boolean;
 }
 
 const RETRY_METHODS = ['GET', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'POST'];
 const NO_KEY_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-/** Resolves `true` after `ms`, or `false` as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+/** Resolves `true` after `ms`, or `false` as soon as `signal` aborts; an `unref`'d wait does not hold the process. */
+function sleep(ms: number, signal: AbortSignal, unref: boolean): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve(false);
     const onAbort = (): void => {
@@ -73,6 +80,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
       signal.removeEventListener('abort', onAbort);
       resolve(true);
     }, ms);
+    if (unref) timer.unref();
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -214,12 +222,12 @@ export class HttpTransport {
       } catch {
         // The callback is the caller's code; it cannot stop or break the retry.
       }
-      return (await sleep(delayMs, controller.signal)) ? 1 : 0;
+      return (await sleep(delayMs, controller.signal, options.unref === true)) ? 1 : 0;
     };
 
     const run = async (): Promise<T> => {
       try {
-        const response = await this.#got(relative, {
+        const call = this.#got(relative, {
           method: upper as never,
           body: payload,
           headers,
@@ -227,6 +235,9 @@ export class HttpTransport {
           signal: controller.signal,
           retry: { limit: maxRetries, calculateDelay },
         });
+        // Each attempt's socket, new or reused (an agent ref()s a socket it reuses), once attached.
+        if (options.unref === true) call.on('request', (request: http.ClientRequest) => request.on('socket', (socket) => socket.unref()));
+        const response = await call;
         const parsed = parseJsonObject(response.statusCode, response.headers, response.body, callCtx);
         if (!options.schema) return parsed as T;
         const result = options.schema.safeParse(parsed);

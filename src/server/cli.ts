@@ -4,6 +4,7 @@ import type { AgentInstance, AgentSpan } from '../models/index.js';
 import { apiPath, PATHS } from '../models/routes.js';
 import { startLocalServer } from './index.js';
 import { readJournal } from './journal.js';
+import { renderInstanceList } from './list.js';
 import { Store } from './store.js';
 import { buildSpanTree, renderSpanTree } from './tree.js';
 
@@ -22,7 +23,7 @@ const USAGE = `Usage: prefactor-trace <command> [options]
 
 Commands:
   dev    Run the local Prefactor-compatible server
-  view   Print the span tree of an agent instance
+  view   Print the span tree of an agent instance, or list the instances (--list)
 
 Run \`prefactor-trace <command> --help\` for a command's options.
 `;
@@ -40,16 +41,17 @@ Options:
   --seed <n>       Seed of the fault injection (default 1)
 `;
 
-const VIEW_USAGE = `Usage: prefactor-trace view [instanceId] [--url URL] [--token T] [--data DIR] [--json]
+const VIEW_USAGE = `Usage: prefactor-trace view [instanceId] [--list] [--url URL] [--token T] [--data DIR] [--json]
 
-Prints the span tree of an agent instance (the newest by default), from a running server or from a
-data directory's journal.
+Prints the span tree of an agent instance (the newest by default), or with --list the agent instances
+(newest first), from a running server or from a data directory's journal.
 
 Options:
   --url <url>    Server to read from (default $PREFACTOR_API_URL or http://127.0.0.1:4318)
   --token <t>    Bearer token (default $PREFACTOR_API_TOKEN or dev-token)
   --data <dir>   Read the journal in this directory instead of a server
-  --json         Print {instance, spans} with the spans as a tree, as JSON
+  --list         List the agent instances: status, id, agent, start, duration, spans, failed
+  --json         Print {instance, spans} with the spans as a tree (with --list: the instances), as JSON
   --timeout <ms> How long to wait for the server (default 10000)
 `;
 
@@ -109,6 +111,7 @@ async function dev(args: readonly string[], io: CliIo): Promise<number> {
       `Point the SDK at it:\n` +
       `  export PREFACTOR_API_URL=${server.url} PREFACTOR_API_TOKEN=${server.token}\n` +
       `View the newest trace: npx prefactor-trace view --url ${server.url}\n` +
+      `Open the viewer: ${server.url}/#token=${encodeURIComponent(server.token)}\n` +
       `Press Ctrl-C to stop.\n`,
   );
   await io.waitForStop();
@@ -128,6 +131,7 @@ async function view(args: readonly string[], io: CliIo): Promise<number> {
     token: { type: 'string' },
     data: { type: 'string' },
     json: { type: 'boolean' },
+    list: { type: 'boolean' },
     timeout: { type: 'string' },
   });
   if (values.help) {
@@ -135,30 +139,47 @@ async function view(args: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   if (positionals.length > 1) throw new CliError(`Expected at most one instance id, got ${positionals.length}: run \`prefactor-trace view --help\``);
+  if (values.list && positionals.length > 0) throw new CliError('--list takes no instance id: run `prefactor-trace view --list`, then `prefactor-trace view <id>`');
   const wanted = positionals[0];
   const timeoutMs = integer('--timeout', values.timeout ?? '10000');
   const source = values.data === undefined ? fromServer(values.url, values.token, io.env, timeoutMs) : fromJournal(values.data);
-  const { instance, spans } = await source(wanted);
+  const color = io.isTTY && !io.env.NO_COLOR;
+  if (values.list) {
+    const instances = await source.list();
+    io.stdout(values.json ? `${JSON.stringify(instances, null, 2)}\n` : renderInstanceList(instances, { color }));
+    return 0;
+  }
+  const { instance, spans } = await source.one(wanted);
   const tree = buildSpanTree(spans);
   if (values.json) {
     io.stdout(`${JSON.stringify({ instance, spans: tree }, null, 2)}\n`);
   } else {
-    const color = io.isTTY && !io.env.NO_COLOR;
     io.stdout(renderSpanTree(tree, { instance, color }));
   }
   return 0;
 }
 
-type Source = (instanceId: string | undefined) => Promise<{ instance: AgentInstance; spans: AgentSpan[] }>;
+/** Where `view` reads: `one()` an instance (the newest without an id) with its spans, or `list()` them all. */
+interface Source {
+  one(instanceId: string | undefined): Promise<{ instance: AgentInstance; spans: AgentSpan[] }>;
+  list(): Promise<AgentInstance[]>;
+}
 
 function fromJournal(dir: string): Source {
-  return async (instanceId) => {
-    const file = join(dir, 'data.ndjson');
+  const file = join(dir, 'data.ndjson');
+  const load = (): Store => {
     const store = new Store();
     store.load(readJournal(file).entries);
-    const instance = instanceId === undefined ? store.instances()[0] : store.instance(instanceId);
-    if (!instance) throw new CliError(instanceId === undefined ? `No agent instances in ${file}: run an agent against \`prefactor-trace dev\` first` : `No agent instance ${instanceId} in ${file}`);
-    return { instance, spans: store.spans(instance.id)! };
+    return store;
+  };
+  return {
+    list: async () => load().instances(),
+    one: async (instanceId) => {
+      const store = load();
+      const instance = instanceId === undefined ? store.instances()[0] : store.instance(instanceId);
+      if (!instance) throw new CliError(instanceId === undefined ? `No agent instances in ${file}: run an agent against \`prefactor-trace dev\` first` : `No agent instance ${instanceId} in ${file}`);
+      return { instance, spans: store.spans(instance.id)! };
+    },
   };
 }
 
@@ -184,15 +205,18 @@ function fromServer(url: string | undefined, token: string | undefined, env: Nod
     }
     return body.details as T;
   };
-  return async (instanceId) => {
-    let instance: AgentInstance | undefined;
-    if (instanceId === undefined) {
-      instance = (await get<AgentInstance[]>(apiPath(PATHS.agentInstances)))[0];
-      if (!instance) throw new CliError(`No agent instances on ${shown} yet: run an agent against it first`);
-    } else {
-      instance = await get<AgentInstance>(apiPath(PATHS.agentInstance(encodeURIComponent(instanceId))));
-    }
-    const spans = await get<AgentSpan[]>(`${apiPath(PATHS.agentSpans)}?agent_instance_id=${encodeURIComponent(instance.id)}`);
-    return { instance, spans };
+  return {
+    list: () => get<AgentInstance[]>(apiPath(PATHS.agentInstances)),
+    one: async (instanceId) => {
+      let instance: AgentInstance | undefined;
+      if (instanceId === undefined) {
+        instance = (await get<AgentInstance[]>(apiPath(PATHS.agentInstances)))[0];
+        if (!instance) throw new CliError(`No agent instances on ${shown} yet: run an agent against it first`);
+      } else {
+        instance = await get<AgentInstance>(apiPath(PATHS.agentInstance(encodeURIComponent(instanceId))));
+      }
+      const spans = await get<AgentSpan[]>(`${apiPath(PATHS.agentSpans)}?agent_instance_id=${encodeURIComponent(instance.id)}`);
+      return { instance, spans };
+    },
   };
 }

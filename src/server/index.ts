@@ -13,6 +13,7 @@ import { Store } from './store.js';
 import type { SpanListener } from './store.js';
 import { buildSpanTree } from './tree.js';
 import type { SpanTreeNode } from './tree.js';
+import { serveViewer } from './viewer/index.js';
 
 export type { FaultCounts, FaultKind, FaultOptions } from './faults.js';
 export { buildSpanTree, formatDuration, renderSpanTree } from './tree.js';
@@ -93,7 +94,10 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
     server.on('connection', (socket) => {
       if (this.#faults.refuse()) socket.destroy();
     });
-    server.on('request', (request, response) => void this.#handle(request, response));
+    server.on('request', (request, response) => {
+      // The browser viewer's page and files (`/`, `/viewer/*`); everything else is the API.
+      if (!serveViewer(request, response)) void this.#handle(request, response);
+    });
   }
 
   /** Stored agent instances, newest first, with current `span_counts`. */

@@ -3,7 +3,7 @@ import { generateId, isPrefactorId, partitionOf, randomPartition } from '../util
 import { Instance, finishInstance, isInstanceFinished, instanceSpanClosed, instanceSpanOpened, terminateInstance } from './instance.js';
 import { safeLog, type Logger } from '../util/logger.js';
 import type { AgentSchemaVersionForRegister, FinishStatus } from '../models/index.js';
-import { UNSERIALIZABLE_JSON, serializePayload } from './serialize.js';
+import { PayloadSerializer } from './serialize.js';
 import type { SpanSink } from '../sinks/span-sink.js';
 import { PayloadValidationError, type SpanType } from './span-types.js';
 import { describeIssues } from '../util/zod-issues.js';
@@ -27,8 +27,12 @@ export interface TracerCounters {
   readonly instancesFinished: number;
   /** Payloads and results that did not match their span type's schema. */
   readonly payloadValidationFailures: number;
-  /** Payloads that could not be serialised at all (sent as a placeholder). */
+  /** Payloads (and results) with a part that could not be read (a throwing getter, toJSON or Proxy). */
   readonly serializationFailures: number;
+  /** Payloads (and results) larger than `maxPayloadBytes`, sent cut (marked `_prefactor_truncated`). */
+  readonly payloadsTruncated: number;
+  /** Spans run untraced because the call stack was nearly exhausted (deep synchronous recursion). */
+  readonly spansSkippedStackDepth: number;
   /** Spans run untraced because their instance had already finished (e.g. a timer firing later). */
   readonly spansAfterInstanceFinished: number;
   /** Failures inside the tracer or thrown by the sink, the logger or `onTerminate`, each logged. */
@@ -47,6 +51,8 @@ export class Recorder implements SpanOwner {
   instancesFinished = 0;
   payloadValidationFailures = 0;
   serializationFailures = 0;
+  payloadsTruncated = 0;
+  spansSkippedStackDepth = 0;
   spansAfterInstanceFinished = 0;
   telemetryErrors = 0;
   /** Spans dropped because they started or ended after shutdown. */
@@ -60,6 +66,9 @@ export class Recorder implements SpanOwner {
   /** Instances registered and not finished, by id: the killswitch looks them up. */
   readonly #live = new Map<string, Instance>();
   readonly #instanceOwner = { instanceFinished: (instance: Instance, status: FinishStatus) => this.#instanceFinished(instance, status) };
+  readonly #serializer: PayloadSerializer;
+  /** Span types whose truncation was logged: once per type (bounded). */
+  readonly #truncationLogged = new Set<string>();
   #defaultInstance: Instance | undefined;
   #schemaVersion: AgentSchemaVersionForRegister | undefined;
   /** Names of the span types in `spanTypes`; a typed span of another type is warned about once per name. */
@@ -70,6 +79,7 @@ export class Recorder implements SpanOwner {
     this.sink = sink;
     this.logger = options.logger;
     this.#validate = options.validatePayloads === 'off' ? VALIDATE_OFF : options.validatePayloads === 'warn' ? VALIDATE_WARN : VALIDATE_THROW;
+    this.#serializer = new PayloadSerializer(options.maxPayloadBytes);
     this.#partition = isPrefactorId(options.agentId) ? partitionOf(options.agentId) : randomPartition();
     this.#registeredTypes = new Set(options.spanTypes.map((type) => type.name));
     this.#call('setTerminateHandler', () => sink.setTerminateHandler?.((instanceId, reason) => this.terminate(instanceId, reason)));
@@ -118,9 +128,19 @@ export class Recorder implements SpanOwner {
   /**
    * Opens a span: validates and snapshots the payload, tells the sink. `undefined` when the
    * instance has already finished (the caller runs `fn` untraced). Throws only a
-   * `PayloadValidationError`, with `validatePayloads: 'throw'`.
+   * `PayloadValidationError`, with `validatePayloads: 'throw'`, or when something fails after the
+   * instance counted the span (it is uncounted first, so the instance can still finish).
+   * `startedAtMs` (an integer) is given by bridges (src/tracing/bridge.ts) for spans that started
+   * elsewhere; else now.
    */
-  startSpan(type: SpanType | undefined, name: string, payload: unknown, instance: Instance, parentId: string | undefined): Span | undefined {
+  startSpan(
+    type: SpanType | undefined,
+    name: string,
+    payload: unknown,
+    instance: Instance,
+    parentId: string | undefined,
+    startedAtMs?: number,
+  ): Span | undefined {
     if (type !== undefined && !this.#registeredTypes.has(name)) this.#unregistered(name);
     if (this.#validate !== VALIDATE_OFF && type?.params !== undefined) this.#checkParams(type, payload);
     if (!instanceSpanOpened(instance)) {
@@ -128,39 +148,56 @@ export class Recorder implements SpanOwner {
       safeLog(this.logger, 'warn', 'A span started after its agent instance finished; it runs untraced', { spanType: name, instanceId: instance.id });
       return undefined;
     }
-    const payloadJson = serializePayload(payload);
-    if (payloadJson === UNSERIALIZABLE_JSON) this.#unserializable(name);
-    const now = Date.now();
-    const id = generateId(this.#partition, now);
-    const instanceId = instance.id;
-    this.spansStarted++;
     try {
-      this.sink.spanStarted({ id, instanceId, parentId, schemaName: name, payloadJson, startedAt: isoTime(now) });
+      const payloadJson = this.#serialize(payload, name);
+      const now = startedAtMs ?? Date.now();
+      const id = generateId(this.#partition, now);
+      const instanceId = instance.id;
+      this.spansStarted++;
+      try {
+        this.sink.spanStarted({ id, instanceId, parentId, schemaName: name, payloadJson, startedAt: isoTime(now) });
+      } catch (error) {
+        this.failed('the sink\'s spanStarted()', error);
+      }
+      return new Span(this, id, instanceId, instance, parentId, name, type);
     } catch (error) {
-      this.failed('the sink\'s spanStarted()', error);
+      instanceSpanClosed(instance);
+      throw error;
     }
-    return new Span(this, id, instanceId, instance, parentId, name, type);
   }
 
-  endSpan(span: Span, instance: unknown, type: SpanType | undefined, status: FinishStatus, result: unknown, isError: boolean): void {
+  /**
+   * Ends a span: always tells the sink (a result that cannot be handled is replaced by a
+   * placeholder) and always uncounts the span from its instance, whatever fails. `finishedAtMs` is
+   * given by bridges for spans that ended elsewhere; else now.
+   */
+  endSpan(
+    span: Span,
+    instance: unknown,
+    type: SpanType | undefined,
+    status: FinishStatus,
+    result: unknown,
+    isError: boolean,
+    finishedAtMs?: number,
+  ): void {
+    if (isInstanceFinished(instance as Instance)) {
+      // The default instance was finished by shutdown() while this span was open.
+      this.droppedAfterShutdown++;
+      return;
+    }
     try {
-      if (isInstanceFinished(instance as Instance)) {
-        // The default instance was finished by shutdown() while this span was open.
-        this.droppedAfterShutdown++;
-        return;
-      }
       let resultJson: string | undefined;
       if (result !== undefined) {
         if (!isError && this.#validate !== VALIDATE_OFF && type?.result !== undefined) result = this.#parseResult(type, result);
-        resultJson = serializePayload(result);
-        if (resultJson === UNSERIALIZABLE_JSON) this.#unserializable(span.name);
+        resultJson = this.#serialize(result, span.name);
       }
       this.spansEnded++;
-      this.sink.spanEnded({ id: span.id, instanceId: span.instanceId, status, resultPayloadJson: resultJson, finishedAt: isoTime(Date.now()) });
+      this.sink.spanEnded({ id: span.id, instanceId: span.instanceId, status, resultPayloadJson: resultJson, finishedAt: isoTime(finishedAtMs ?? Date.now()) });
     } catch (error) {
       this.failed('ending a span', error);
+    } finally {
+      instanceSpanClosed(instance as Instance);
     }
-    instanceSpanClosed(instance as Instance);
   }
 
   misuse(message: string, details: Record<string, unknown>): void {
@@ -190,6 +227,8 @@ export class Recorder implements SpanOwner {
       instancesFinished: this.instancesFinished,
       payloadValidationFailures: this.payloadValidationFailures,
       serializationFailures: this.serializationFailures,
+      payloadsTruncated: this.payloadsTruncated,
+      spansSkippedStackDepth: this.spansSkippedStackDepth,
       spansAfterInstanceFinished: this.spansAfterInstanceFinished,
       telemetryErrors: this.telemetryErrors,
     };
@@ -239,9 +278,26 @@ export class Recorder implements SpanOwner {
     return result;
   }
 
-  #unserializable(name: string): void {
-    this.serializationFailures++;
-    safeLog(this.logger, 'warn', `A payload of span type "${name}" could not be serialised; a placeholder is sent`);
+  /** The payload's JSON text under the budget; counts and reports what could not be read or was cut. */
+  #serialize(value: unknown, name: string): string {
+    const serializer = this.#serializer;
+    const json = serializer.serialize(value);
+    if (serializer.lastFailed) {
+      this.serializationFailures++;
+      safeLog(this.logger, 'warn', `Part of a payload of span type "${name}" could not be read (a getter, toJSON or Proxy threw); a marker is sent in its place`);
+    }
+    if (serializer.lastTruncated) {
+      this.payloadsTruncated++;
+      if (this.#truncationLogged.size < 1000 && !this.#truncationLogged.has(name)) {
+        this.#truncationLogged.add(name);
+        safeLog(
+          this.logger,
+          'warn',
+          `A payload of span type "${name}" is larger than maxPayloadBytes (${serializer.maxBytes}); it is sent cut, marked with _prefactor_truncated (said once per span type, counted in stats().payloadsTruncated)`,
+        );
+      }
+    }
+    return json;
   }
 
   #agentSchemaVersion(): AgentSchemaVersionForRegister {

@@ -1,39 +1,142 @@
 /**
- * Payload snapshots: any value in, the JSON text of an object out, never a throw. Plain data (the
- * common case) goes through one cheap type scan and `JSON.stringify`; values JSON cannot carry
- * (circular references, BigInt, functions, symbols, Errors, Map/Set, a `toJSON` or getter that
- * throws) go through a walker that replaces them with readable stand-ins.
+ * Payload snapshots: any value in, the JSON text of an object out, never a throw, and never more
+ * than `maxPayloadBytes` (UTF-8) of it, whatever the value's shape.
+ *
+ * Two paths:
+ * - **Plain data** (the common case): one budgeted scan checks that the value is a tree of plain
+ *   objects, arrays, Dates and primitives, with no object reached twice, whose text fits the
+ *   budget; then the engine's `JSON.stringify` writes it. The scan stops as soon as the budget is
+ *   spent or something awkward turns up, so its cost is bounded by the budget, not by the value.
+ * - **Anything else** goes through `Walker`, which writes the JSON text itself, in one pass, under
+ *   the same budget. Its rules (what a user sees in the payload):
+ *   - each object is written once: a later reference to it is `"[Shared: $.path]"` (the path where
+ *     it was written, its last 120 characters), a reference to an enclosing object
+ *     `"[Circular: $.path]"`;
+ *   - typed arrays, Buffers, DataViews and ArrayBuffers are summarised, e.g.
+ *     `"[Uint8Array: 10000000 bytes]"`, never copied;
+ *   - BigInt as its digits, functions as `"[Function name]"`, symbols as `"Symbol(x)"`, Errors as
+ *     `{type, message, stack, cause}`, Maps as objects, Sets as arrays, `toJSON()` honoured;
+ *   - a getter, `toJSON` or Proxy trap that throws gives `"[getter threw: ...]"`,
+ *     `"[toJSON threw: ...]"` or `"[Unreadable: ...]"` in place of the value (the payload counts as
+ *     a serialisation failure);
+ *   - past depth 64, `"[MaxDepth]"`;
+ *   - when the budget runs out: a long string is cut and ends with `…[+N chars]`; an object gets a
+ *     last key `"_truncated": "N more keys"`, an array a last item `"[Truncated: N more items]"`;
+ *     and the top-level object gets `"_prefactor_truncated": {maxPayloadBytes, stringsCut,
+ *     keysOmitted, itemsOmitted}`. The span keeps everything else.
+ *
+ * A per-key hook (redaction, sampling) belongs in `Walker.#object` (every key of every object
+ * written passes there, with its path) and, for the plain path, in `scanObject` (return `false` to
+ * send the value through the walker).
  */
 
-import { errorText } from '../util/error-text.js';
-
-/** The text sent when even the walker fails (e.g. a Proxy that throws on every access). */
+/** The text sent when even the walker fails (e.g. the stack is exhausted). */
 export const UNSERIALIZABLE_JSON = '{"_prefactor_error":"payload could not be serialised"}';
 
-/** How deep the walker goes before writing `"[MaxDepth]"`; also the cap of the fast scan. */
+/** The default of the `maxPayloadBytes` option: 256 KiB of UTF-8 JSON per payload. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
+/** The smallest `maxPayloadBytes` accepted: room for the truncation markers. */
+export const MIN_MAX_PAYLOAD_BYTES = 1024;
+
+/** How deep the walker goes before writing `"[MaxDepth]"`; also the depth the plain path accepts. */
 const MAX_DEPTH = 64;
-const SCAN_DEPTH = 8;
 const OBJECT_PROTOTYPE = Object.prototype;
+const DATE_PROTOTYPE = Date.prototype;
+/** Units kept back by every open object or array: its closing bracket and its "N more" marker. */
+const CLOSE_RESERVE = 48;
+/** Units kept back by the top-level object: its `_prefactor_truncated` summary. */
+const ROOT_RESERVE = 160;
+/** The least room a value is started with: the longest number, or a short marker. */
+const MIN_VALUE = 24;
+/** The most characters of a path a "[Shared: ...]" marker shows (its end: the nearest keys). */
+const MAX_PATH = 120;
+/** Objects with more keys than this keep their key list for the walker when the scan gives up. */
+const KEEP_KEYS_ABOVE = 1024;
 
 /**
- * The JSON text of an object holding `value`: a plain object is sent as itself, anything else
- * (a string, an array, a Date, a Map, a class instance with `toJSON`...) as `{"value": ...}`.
- * `undefined` gives `{}`.
+ * Serialises payloads under a byte budget. `lastTruncated` / `lastFailed` tell the caller what
+ * happened to the last payload (read right after `serialize()`).
  */
-export function serializePayload(value: unknown): string {
-  switch (typeof value) {
-    case 'undefined':
-      return '{}';
-    case 'boolean':
-      return value ? '{"value":true}' : '{"value":false}';
-    case 'number':
-      // A small integer (a count, a status) is common: the text is short enough to be built flat.
-      if (Number.isInteger(value) && value > -100 && value < 1000) return '{"value":' + value + '}';
-      break;
-    case 'object':
-      if (isPlainObject(value)) return serializeObject(value);
+export class PayloadSerializer {
+  /** The budget of one payload's JSON text, in UTF-8 bytes. */
+  readonly maxBytes: number;
+  /** The last payload was cut to fit `maxBytes`. */
+  lastTruncated = false;
+  /** Part of the last payload could not be read (a throwing getter, toJSON or Proxy), or none of it. */
+  lastFailed = false;
+
+  constructor(maxBytes: number = DEFAULT_MAX_PAYLOAD_BYTES) {
+    this.maxBytes = Math.max(MIN_MAX_PAYLOAD_BYTES, maxBytes);
   }
-  return serializeObject({ value });
+
+  /**
+   * The JSON text of an object holding `value`: a plain object is sent as itself, anything else
+   * (a string, an array, a Date, a Map, a class instance...) as `{"value": ...}`. `undefined`
+   * gives `{}`. Never throws.
+   */
+  serialize(value: unknown): string {
+    this.lastTruncated = false;
+    this.lastFailed = false;
+    switch (typeof value) {
+      case 'undefined':
+        return '{}';
+      case 'boolean':
+        return value ? '{"value":true}' : '{"value":false}';
+      case 'number':
+        // A small integer (a count, a status) is common: the text is short enough to be built flat.
+        if (Number.isInteger(value) && value > -100 && value < 1000) return '{"value":' + value + '}';
+        break;
+    }
+    let root: object;
+    try {
+      root = isPlainObject(value) ? value : { value };
+    } catch {
+      root = { value }; // a Proxy whose getPrototypeOf throws: the walker says what it can
+    }
+    const scan: ScanState = { left: this.maxBytes, first: undefined, seen: undefined, keys: undefined };
+    try {
+      if (scanObject(root, scan, 0)) {
+        const text = JSON.stringify(root);
+        if (fits(text, this.maxBytes)) return flat(text);
+      }
+    } catch {
+      // A getter or toJSON that throws, a Proxy: the walker copes.
+    }
+    return this.#walk(root, scan.keys);
+  }
+
+  #walk(root: object, keys: Map<object, string[]> | undefined): string {
+    try {
+      const max = this.maxBytes;
+      let walker = new Walker(max, max, keys);
+      let text = walker.root(root);
+      if (!fits(text, max)) {
+        // More UTF-8 bytes than UTF-16 units (non-ASCII text): walk again with a budget in proportion.
+        walker = new Walker(Math.floor((max * max) / Buffer.byteLength(text)) - ROOT_RESERVE, max, keys);
+        text = walker.root(root);
+        /* c8 ignore start -- the budget in proportion has always fitted; max / 3 always does (a UTF-16 unit is at most 3 UTF-8 bytes) */
+        if (!fits(text, max)) {
+          walker = new Walker(Math.floor(max / 3), max, keys);
+          text = walker.root(root);
+        }
+        /* c8 ignore stop */
+      }
+      this.lastTruncated = walker.truncated;
+      this.lastFailed = walker.failed;
+      return flat(text);
+    } catch {
+      // The walker itself failed: the stack is exhausted, or the engine is out of memory for strings.
+      this.lastFailed = true;
+      return UNSERIALIZABLE_JSON;
+    }
+  }
+}
+
+const defaultSerializer = new PayloadSerializer();
+
+/** `PayloadSerializer.serialize` with the default budget. */
+export function serializePayload(value: unknown): string {
+  return defaultSerializer.serialize(value);
 }
 
 /** Whether `value` is an object literal or `Object.create(null)` (what is sent as itself). */
@@ -43,17 +146,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return (prototype === OBJECT_PROTOTYPE || prototype === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 }
 
-function serializeObject(object: object): string {
-  try {
-    if (!hasAwkwardValue(object, 0)) return flat(JSON.stringify(object));
-  } catch {
-    // A toJSON or getter that throws, a cycle deeper than the scan: the walker copes.
-  }
-  try {
-    return flat(JSON.stringify(toJsonSafe(object, [])));
-  } catch {
-    return UNSERIALIZABLE_JSON;
-  }
+/** Whether `text` is at most `maxBytes` bytes in UTF-8 (measured only when it could be more). */
+function fits(text: string, maxBytes: number): boolean {
+  return text.length * 3 <= maxBytes || (text.length <= maxBytes && Buffer.byteLength(text) <= maxBytes);
 }
 
 /**
@@ -68,91 +163,345 @@ function flat(text: string): string {
   return text;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The plain path's scan
+
+interface ScanState {
+  /** Budget units left: the text's length so far, estimated from below (numbers count 1 unit). */
+  left: number;
+  /** The first object scanned; the `seen` set is only made when a second one comes. */
+  first: object | undefined;
+  seen: Set<object> | undefined;
+  /** The key lists of the big objects scanned, so that the walker does not enumerate them again. */
+  keys: Map<object, string[]> | undefined;
+}
+
 /**
- * Whether a value holds something `JSON.stringify` would throw on or silently turn into `{}`.
- * Looks `SCAN_DEPTH` levels deep; deeper values are left to `JSON.stringify` (which throws on a
- * cycle, sending them to the walker).
+ * Whether `value` (an object) is plain data that `JSON.stringify` writes faithfully within the
+ * budget: plain objects and arrays seen once, Dates and primitives, no deeper than `MAX_DEPTH`.
+ * Returns `false` as soon as the answer is no (budget spent, an awkward value, a shared object).
  */
-function hasAwkwardValue(value: object, depth: number): boolean {
-  if (depth > SCAN_DEPTH) return false;
-  if (Array.isArray(value)) {
-    for (const item of value) if (isAwkward(item, depth)) return true;
-    return false;
+function scanObject(value: object, state: ScanState, depth: number): boolean {
+  if (depth > MAX_DEPTH) return false;
+  // Every object is reached once: a second visit (a shared reference or a cycle) needs the walker.
+  if (state.first === undefined) state.first = value;
+  else {
+    const seen = (state.seen ??= new Set([state.first]));
+    if (seen.has(value)) return false;
+    seen.add(value);
   }
-  for (const key in value) if (isAwkward((value as Record<string, unknown>)[key], depth)) return true;
+  if (Array.isArray(value)) {
+    const length = value.length;
+    if ((state.left -= length + 2) < 0) return false;
+    for (let index = 0; index < length; index++) if (!scanValue(value[index], state, depth)) return false;
+    return true;
+  }
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if ((prototype !== OBJECT_PROTOTYPE && prototype !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
+  const keys = Object.keys(value);
+  state.left -= 2;
+  for (const key of keys) {
+    if ((state.left -= key.length + 4) < 0) return keep(state, value, keys);
+    if (!scanValue((value as Record<string, unknown>)[key], state, depth)) return keep(state, value, keys);
+  }
+  return true;
+}
+
+/** Gives up the plain path, keeping a big object's key list for the walker. */
+function keep(state: ScanState, value: object, keys: string[]): false {
+  if (keys.length > KEEP_KEYS_ABOVE) (state.keys ??= new Map()).set(value, keys);
   return false;
 }
 
-function isAwkward(value: unknown, depth: number): boolean {
+function scanValue(value: unknown, state: ScanState, depth: number): boolean {
   switch (typeof value) {
-    case 'bigint':
-    case 'function':
-    case 'symbol':
-      return true;
+    case 'string':
+      return (state.left -= value.length + 2) >= 0;
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return --state.left >= 0;
     case 'object':
-      if (value === null) return false;
-      if (value instanceof Map || value instanceof Set || value instanceof Error) return true;
-      return hasAwkwardValue(value, depth + 1);
+      if (value === null) return --state.left >= 0;
+      // A Date writes its ISO string (24 characters and quotes); it is a value, not shared state.
+      if (Object.getPrototypeOf(value) === DATE_PROTOTYPE) return (state.left -= 26) >= 0;
+      return scanObject(value, state, depth + 1);
     default:
-      return false;
+      return false; // bigint (JSON throws), function and symbol (JSON drops them silently)
   }
 }
 
-/** A JSON-safe copy. `ancestors` holds the objects on the path, to spot cycles (not shared refs). */
-function toJsonSafe(value: unknown, ancestors: object[]): unknown {
-  switch (typeof value) {
-    case 'bigint':
-      return value.toString();
-    case 'function':
-      return `[Function ${value.name || 'anonymous'}]`;
-    case 'symbol':
-      return value.toString();
-    case 'object':
-      break;
-    default:
-      return value;
+// ---------------------------------------------------------------------------------------------
+// The walker
+
+/**
+ * Writes one payload's JSON text under a budget of UTF-16 units (the caller checks the UTF-8 size).
+ * Objects and arrays keep `CLOSE_RESERVE` units back while open, so that whatever happens inside,
+ * they can still write their "N more" marker and close.
+ */
+class Walker {
+  truncated = false;
+  failed = false;
+  #out = '';
+  /** Units left for content (reserves excluded). */
+  #left: number;
+  readonly #maxBytes: number;
+  readonly #keys: Map<object, string[]> | undefined;
+  /** Every object written, with the path where it was written. */
+  readonly #written = new Map<object, string>();
+  /** The objects being written (enclosing the current value): a reference to one is a cycle. */
+  readonly #open = new Set<object>();
+  #stringsCut = 0;
+  #keysOmitted = 0;
+  #itemsOmitted = 0;
+
+  constructor(budget: number, maxBytes: number, keys: Map<object, string[]> | undefined) {
+    this.#left = budget - ROOT_RESERVE;
+    this.#maxBytes = maxBytes;
+    this.#keys = keys;
   }
-  if (value === null) return null;
-  if (ancestors.includes(value)) return '[Circular]';
-  if (ancestors.length >= MAX_DEPTH) return '[MaxDepth]';
-  ancestors.push(value);
+
+  /** The text of `root`, a plain object or the `{value}` wrapper. */
+  root(root: object): string {
+    this.#written.set(root, '$');
+    this.#open.add(root);
+    let keys: string[];
+    try {
+      keys = this.#keys?.get(root) ?? Object.keys(root);
+    } catch (error) {
+      this.failed = true;
+      return `{"_prefactor_error":${JSON.stringify(`payload could not be read: ${describe(error)}`)}}`;
+    }
+    this.#object(root, keys, '$', 0, true);
+    return this.#out;
+  }
+
+  /** Writes `value`, found under `key` of the object written at `parentPath`. */
+  #value(value: unknown, parentPath: string, key: string | number, depth: number): void {
+    switch (typeof value) {
+      case 'string':
+        return this.#string(value);
+      case 'number':
+        return this.#raw(Number.isFinite(value) ? String(value) : 'null');
+      case 'boolean':
+        return this.#raw(value ? 'true' : 'false');
+      case 'bigint':
+        return this.#string(value.toString());
+      case 'function':
+        return this.#string(`[Function ${functionName(value)}]`);
+      case 'symbol':
+        return this.#string(value.toString());
+      case 'undefined':
+        return this.#raw('null');
+    }
+    if (value === null) return this.#raw('null');
+    const out = this.#out;
+    const left = this.#left;
+    try {
+      // The path is only built for objects: it is what a later "[Shared: ...]" marker shows.
+      this.#objectValue(value as object, typeof key === 'number' ? `${parentPath}[${key}]` : `${parentPath}.${key}`, depth);
+    } catch (error) {
+      // A Proxy trap, a Map's iteration...: the value's text so far is dropped and replaced whole.
+      this.#out = out;
+      this.#left = left;
+      this.#open.delete(value as object);
+      this.failed = true;
+      this.#string(`[Unreadable: ${describe(error)}]`);
+    }
+  }
+
+  #objectValue(value: object, path: string, depth: number): void {
+    if (ArrayBuffer.isView(value)) return this.#string(`[${viewName(value)}: ${value.byteLength} bytes]`);
+    if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer)) {
+      return this.#string(`[${value instanceof ArrayBuffer ? 'ArrayBuffer' : 'SharedArrayBuffer'}: ${value.byteLength} bytes]`);
+    }
+    if (value instanceof Date) return this.#raw(Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString()));
+    const writtenAt = this.#written.get(value);
+    if (writtenAt !== undefined) {
+      const where = writtenAt.length > MAX_PATH ? `…${writtenAt.slice(-MAX_PATH)}` : writtenAt;
+      return this.#string(`[${this.#open.has(value) ? 'Circular' : 'Shared'}: ${where}]`, '[Shared]');
+    }
+    if (depth >= MAX_DEPTH) return this.#string('[MaxDepth]');
+    const toJSON = value instanceof Error ? undefined : (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') {
+      let replaced: unknown;
+      try {
+        replaced = toJSON.call(value);
+      } catch (error) {
+        this.failed = true;
+        return this.#string(`[toJSON threw: ${describe(error)}]`);
+      }
+      this.#written.set(value, path);
+      this.#open.add(value);
+      this.#value(replaced, path, '(toJSON)', depth + 1);
+      this.#open.delete(value);
+      return;
+    }
+    if (this.#left < CLOSE_RESERVE + MIN_VALUE) return this.#string('[Truncated]');
+    let entries: readonly unknown[] | undefined;
+    let keys: string[] | undefined;
+    let source: object = value;
+    let map: Map<unknown, unknown> | undefined;
+    if (Array.isArray(value)) entries = value;
+    else if (value instanceof Set) entries = [...value];
+    else if (value instanceof Map) map = value;
+    else if (value instanceof Error) {
+      const copy: Record<string, unknown> = { type: value.name, message: value.message, stack: value.stack };
+      if (value.cause !== undefined) copy['cause'] = value.cause;
+      source = copy;
+      keys = Object.keys(copy);
+    } else keys = this.#keys?.get(value) ?? Object.keys(value);
+    this.#written.set(value, path);
+    this.#open.add(value);
+    if (entries !== undefined) this.#array(entries, path, depth);
+    else if (map !== undefined) this.#map(map, path, depth);
+    else this.#object(source, keys!, path, depth, false);
+    this.#open.delete(value);
+  }
+
+  /** `{"key":value,...}`: own enumerable keys; `undefined` values skipped, as JSON does. */
+  #object(value: object, keys: readonly string[], path: string, depth: number, isRoot: boolean): void {
+    this.#reserve(isRoot ? 0 : CLOSE_RESERVE);
+    this.#out += '{';
+    let comma = false;
+    let index = 0;
+    for (; index < keys.length; index++) {
+      const key = keys[index]!;
+      // Each key costs a unit of work, written or not: 1M keys holding `undefined` stay bounded.
+      if (--this.#left < MIN_VALUE) break;
+      let item: unknown;
+      try {
+        item = (value as Record<string, unknown>)[key];
+      } catch (error) {
+        this.failed = true;
+        item = `[getter threw: ${describe(error)}]`;
+      }
+      if (item === undefined) continue;
+      const prefix = (comma ? ',' : '') + JSON.stringify(key) + ':';
+      if (prefix.length + MIN_VALUE > this.#left) break;
+      this.#out += prefix;
+      this.#left -= prefix.length;
+      comma = true;
+      this.#value(item, path, key, depth + 1);
+    }
+    if (index < keys.length) {
+      this.truncated = true;
+      this.#keysOmitted += keys.length - index;
+      this.#out += `${comma ? ',' : ''}"_truncated":"${keys.length - index} more keys"`;
+      comma = true;
+    }
+    // A truncated root has written a key or its "_truncated" marker: a comma always goes first.
+    if (isRoot && this.truncated) this.#out += `,"_prefactor_truncated":${this.#summary()}`;
+    this.#out += '}';
+    this.#release(isRoot ? 0 : CLOSE_RESERVE);
+  }
+
+  #array(items: readonly unknown[], path: string, depth: number): void {
+    this.#reserve(CLOSE_RESERVE);
+    this.#out += '[';
+    const length = items.length;
+    let index = 0;
+    for (; index < length; index++) {
+      if (this.#left < MIN_VALUE + 1) break;
+      if (index > 0) {
+        this.#out += ',';
+        this.#left--;
+      }
+      this.#value(items[index], path, index, depth + 1);
+    }
+    if (index < length) {
+      this.truncated = true;
+      this.#itemsOmitted += length - index;
+      this.#out += `${index > 0 ? ',' : ''}"[Truncated: ${length - index} more items]"`;
+    }
+    this.#out += ']';
+    this.#release(CLOSE_RESERVE);
+  }
+
+  /** A Map as an object: keys turned into strings. */
+  #map(map: Map<unknown, unknown>, path: string, depth: number): void {
+    this.#reserve(CLOSE_RESERVE);
+    this.#out += '{';
+    let written = 0;
+    for (const [key, item] of map) {
+      const name = String(key);
+      const prefix = (written > 0 ? ',' : '') + JSON.stringify(name) + ':';
+      if (prefix.length + MIN_VALUE > this.#left) break;
+      this.#out += prefix;
+      this.#left -= prefix.length;
+      written++;
+      this.#value(item, path, name, depth + 1);
+    }
+    if (written < map.size) {
+      this.truncated = true;
+      this.#keysOmitted += map.size - written;
+      this.#out += `${written > 0 ? ',' : ''}"_truncated":"${map.size - written} more keys"`;
+    }
+    this.#out += '}';
+    this.#release(CLOSE_RESERVE);
+  }
+
+  /** A JSON string, cut to the room left (`…[+N chars]` at its end says how much went). */
+  #string(text: string, short = '[Truncated]'): void {
+    if (text.length + 2 <= this.#left) {
+      const json = JSON.stringify(text);
+      if (json.length <= this.#left) return this.#raw(json);
+    }
+    // Escapes take up to 6 units per character: cut, then cut again if the escaped text is too long.
+    let keep = this.#left - 24;
+    for (let attempt = 0; attempt < 2 && keep > 0; attempt++) {
+      const json = JSON.stringify(`${text.slice(0, keep)}…[+${text.length - keep} chars]`);
+      if (json.length <= this.#left) {
+        this.truncated = true;
+        this.#stringsCut++;
+        return this.#raw(json);
+      }
+      keep = Math.floor(keep / 6);
+    }
+    this.truncated = true;
+    this.#stringsCut++;
+    this.#raw(JSON.stringify(short));
+  }
+
+  #raw(text: string): void {
+    this.#out += text;
+    this.#left -= text.length;
+  }
+
+  #reserve(reserve: number): void {
+    this.#left -= 1 + reserve;
+  }
+
+  /** Gives back what the container did not use of its reserve (its closing bracket is paid). */
+  #release(reserve: number): void {
+    this.#left += reserve;
+  }
+
+  #summary(): string {
+    return `{"maxPayloadBytes":${this.#maxBytes},"stringsCut":${this.#stringsCut},"keysOmitted":${this.#keysOmitted},"itemsOmitted":${this.#itemsOmitted}}`;
+  }
+}
+
+function viewName(view: ArrayBufferView): string {
+  if (Buffer.isBuffer(view)) return 'Buffer';
+  return Object.prototype.toString.call(view).slice(8, -1); // "[object Uint8Array]" -> "Uint8Array"
+}
+
+function functionName(fn: { name?: unknown }): string {
   try {
-    return copyObject(value, ancestors);
-  } finally {
-    ancestors.pop();
+    return typeof fn.name === 'string' && fn.name !== '' ? fn.name : 'anonymous';
+  } catch {
+    return 'anonymous';
   }
 }
 
-function copyObject(value: object, ancestors: object[]): unknown {
-  if (value instanceof Error) {
-    const copy: Record<string, unknown> = { type: value.name, message: value.message, stack: value.stack };
-    if (value.cause !== undefined) copy['cause'] = toJsonSafe(value.cause, ancestors);
-    return copy;
+/** A thrown value's message, never throwing itself, at most 200 characters. */
+function describe(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? error.message : String(error);
+  } catch {
+    text = 'an unreadable value';
   }
-  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : toJsonSafe(item, ancestors)));
-  if (value instanceof Set) return [...value].map((item) => toJsonSafe(item, ancestors));
-  if (value instanceof Map) {
-    const copy: Record<string, unknown> = {};
-    for (const [key, item] of value) copy[String(key)] = toJsonSafe(item, ancestors);
-    return copy;
-  }
-  const toJSON = (value as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') {
-    try {
-      return toJsonSafe(toJSON.call(value), ancestors);
-    } catch (error) {
-      return `[toJSON threw: ${errorText(error, 'message')}]`;
-    }
-  }
-  const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) {
-    let item: unknown;
-    try {
-      item = (value as Record<string, unknown>)[key];
-    } catch (error) {
-      item = `[getter threw: ${errorText(error, 'message')}]`;
-    }
-    if (item !== undefined) copy[key] = toJsonSafe(item, ancestors);
-  }
-  return copy;
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }

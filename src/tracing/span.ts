@@ -1,6 +1,7 @@
 import type { FinishStatus } from '../models/index.js';
 import { OUTCOME_OK, OUTCOME_CANCELLED, describeError, isAbortError, settle, type Outcome, type Settleable } from './settle.js';
 import type { SpanType } from './span-types.js';
+import { stackIsLow } from './stack-guard.js';
 
 /** What a span reports its end to (the tracer's recorder). */
 export interface SpanOwner {
@@ -98,7 +99,11 @@ export class Span<Result = unknown> implements Settleable {
     this.#state = ENDED;
     // A handle kept by user code must not keep the result alive.
     this.#result = undefined;
-    this.#owner!.endSpan(this, this.#instance, this.#type, status, result, isError);
+    const owner = this.#owner!;
+    // Deep in a recursion that ran out of stack (the span failed with a RangeError), the end is
+    // recorded from a microtask, where the stack is empty, instead of overflowing half-way.
+    if (stackIsLow()) queueMicrotask(() => owner.endSpan(this, this.#instance, this.#type, status, result, isError));
+    else owner.endSpan(this, this.#instance, this.#type, status, result, isError);
   }
 
   #late(method: string): void {

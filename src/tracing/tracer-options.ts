@@ -5,6 +5,7 @@ import { PrefactorConfigError, assertOptionsObject, check, invalidOption, reject
 import { API_SINK_OPTION_KEYS, createApiSink, resolveApiSinkOptions, type ApiSinkOptions, type ResolvedApiSinkOptions } from '../sinks/api-sink.js';
 import type { SpanSink } from '../sinks/span-sink.js';
 import type { SpanType } from './span-types.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from './serialize.js';
 
 /**
  * Options of `new Tracer(options)` and `init(options)`. Every one is optional. One flat object: the
@@ -53,6 +54,15 @@ export interface TracerOptions extends ApiSinkOptions {
    */
   readonly validatePayloads?: 'warn' | 'throw' | 'off';
   /**
+   * The most UTF-8 bytes of JSON one span payload (or result) may take. A larger payload is sent
+   * cut: long strings shortened, the remaining keys and items left out, each cut marked, and
+   * `_prefactor_truncated` added at its top level (counted in `stats().payloadsTruncated`).
+   * Serialising stops as soon as the budget is spent, so the cost to the traced code is bounded by
+   * it, not by the payload. At least 1024.
+   * @default 262144 (256 KiB)
+   */
+  readonly maxPayloadBytes?: number;
+  /**
    * Called when the API terminates an instance (the killswitch), after its `signal` has aborted.
    * @default undefined
    */
@@ -93,6 +103,7 @@ export interface ResolvedTracerOptions {
   readonly environmentId: string | undefined;
   readonly spanTypes: readonly SpanType<unknown, unknown>[];
   readonly validatePayloads: 'warn' | 'throw' | 'off';
+  readonly maxPayloadBytes: number;
   readonly onTerminate: ((instanceId: string, reason: string) => void) | undefined;
   readonly logger: Logger;
   readonly sink: SpanSink | undefined;
@@ -112,6 +123,7 @@ const OWN_KEYS = [
   'environmentId',
   'spanTypes',
   'validatePayloads',
+  'maxPayloadBytes',
   'onTerminate',
   'logger',
   'sink',
@@ -155,6 +167,7 @@ export function resolveTracerOptions(options: TracerOptions = {}, env: Env = pro
     environmentId: options.environmentId === undefined ? undefined : check.nonEmptyString('environmentId', options.environmentId),
     spanTypes: checkSpanTypes(options.spanTypes),
     validatePayloads: check.oneOf('validatePayloads', options.validatePayloads ?? 'warn', ['warn', 'throw', 'off'] as const),
+    maxPayloadBytes: options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : checkMaxPayloadBytes(options.maxPayloadBytes),
     onTerminate: options.onTerminate === undefined ? undefined : checkFunction('onTerminate', options.onTerminate),
     logger,
     sink,
@@ -183,6 +196,13 @@ function required(name: string, envName: string, value: string | undefined): str
 function checkMethods<T extends object>(name: string, value: T, methods: readonly string[]): T {
   if (typeof value !== 'object' || value === null || methods.some((method) => typeof (value as Record<string, unknown>)[method] !== 'function')) {
     invalidOption(name, `an object with the methods ${methods.join(', ')}`, value);
+  }
+  return value;
+}
+
+function checkMaxPayloadBytes(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_MAX_PAYLOAD_BYTES) {
+    invalidOption('maxPayloadBytes', `an integer of at least ${MIN_MAX_PAYLOAD_BYTES}`, value);
   }
   return value;
 }

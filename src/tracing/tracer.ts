@@ -1,3 +1,4 @@
+import { contextBridge } from './context-bridge.js';
 import { bindEmitterToContext, bindToContext, contextStorage, currentFrame, type ContextFrame } from './context.js';
 import { Instance, NOOP_INSTANCE } from './instance.js';
 import { assertOptionsObject, check, rejectUnknownKeys } from '../util/option-checks.js';
@@ -6,7 +7,9 @@ import { OUTCOME_ERROR, settle, trackResult } from './settle.js';
 import { DROP_REASONS, type DeliveryStats, type DropReason, type SpanSink } from '../sinks/span-sink.js';
 import { PayloadValidationError, type SpanType } from './span-types.js';
 import { NOOP_SPAN, Span } from './span.js';
+import { enterSpan, leaveSpan, stackIsLow } from './stack-guard.js';
 import { resolveTracerOptions, type TracerOptions } from './tracer-options.js';
+import { watchProcess } from './process-hooks.js';
 
 /** Options of `tracer.withInstance(options, fn)`. */
 export interface InstanceOptions {
@@ -37,7 +40,11 @@ const ZERO_DELIVERY: DeliveryStats = {
   inFlight: 0,
   bytesHeld: 0,
 };
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/**
+ * @internal The recorder of `tracer`, for bridges (src/tracing/bridge.ts): `undefined` when the
+ * tracer is disabled, or shut down (then counted as `dropped.after_shutdown`).
+ */
+export let recorderOf: (tracer: Tracer) => Recorder | undefined;
 const FLUSH_OPTION_KEYS = ['timeoutMs'] as const;
 
 /**
@@ -53,13 +60,10 @@ export class Tracer {
   readonly #shutdownTimeoutMs: number;
   #closed = false;
   #shutdown: Promise<boolean> | undefined;
-  readonly #onBeforeExit = (): void => void this.shutdown();
-  readonly #onSignal = (signal: NodeJS.Signals): void => {
-    this.#removeListeners();
-    // Our listener suppressed the signal's default (exit): raise it again once shut down. Listeners
-    // that defer to others, like signal-exit's, then see that nobody else handles it.
-    void this.shutdown().then(() => process.kill(process.pid, signal));
-  };
+  /** Stops the process hooks (one `beforeExit` listener for all tracers, see process-hooks.ts). */
+  #unwatch: (() => void) | undefined;
+  /** Operations dropped (any reason but `after_shutdown`) as of the last flush that resolved. */
+  #dropsSeen = 0;
 
   constructor(options?: TracerOptions) {
     const resolved = resolveTracerOptions(options);
@@ -67,8 +71,7 @@ export class Tracer {
     this.#shutdownTimeoutMs = resolved.shutdownTimeoutMs;
     if (!resolved.enabled) return;
     this.#core = new Recorder(resolved, resolved.makeSink());
-    process.once('beforeExit', this.#onBeforeExit);
-    if (resolved.handleSignals) for (const signal of SIGNALS) process.once(signal, this.#onSignal);
+    this.#unwatch = watchProcess(this, resolved.handleSignals);
   }
 
   /**
@@ -85,16 +88,40 @@ export class Tracer {
       fn = payload as (span: Span) => T;
       payload = undefined;
     }
+    // This frame stays on the stack while `fn` runs (in a recursion, once per level): everything
+    // else is done in #openSpan, whose frame is gone by then.
+    const next = this.#openSpan(spanType, payload);
+    if (next === undefined) return fn(NOOP_SPAN);
+    const span = next.span as Span;
+    let value: T;
+    const bridge = contextBridge;
+    enterSpan();
+    try {
+      value = bridge === undefined ? contextStorage().run(next, fn, span) : contextStorage().run(next, () => bridge.run(span, next.instance as Instance, fn));
+    } catch (error) {
+      span[settle](OUTCOME_ERROR, error);
+      throw error;
+    } finally {
+      leaveSpan();
+    }
+    return trackResult(value, span, next);
+  }
+
+  /** Opens a span in the current context: its frame, or `undefined` when the call runs untraced. */
+  #openSpan(spanType: SpanType | string, payload: unknown): ContextFrame | undefined {
     const core = this.#core;
-    if (core === undefined) return fn(NOOP_SPAN);
+    if (core === undefined) return undefined;
     if (this.#closed) {
       core.droppedAfterShutdown++;
-      return fn(NOOP_SPAN);
+      return undefined;
+    }
+    if (stackIsLow()) {
+      core.spansSkippedStackDepth++;
+      return undefined;
     }
     const frame = currentFrame();
-    let span: Span | undefined;
-    let instance: Instance;
     try {
+      let instance: Instance;
       let parentId: string | undefined;
       if (frame !== undefined && frame.tracer === this) {
         instance = frame.instance as Instance;
@@ -102,6 +129,9 @@ export class Tracer {
       } else {
         instance = core.defaultInstance();
       }
+      const bridge = contextBridge;
+      if (bridge !== undefined) parentId = bridge.parentId(instance, parentId);
+      let span: Span | undefined;
       if (typeof spanType === 'string') {
         span = core.startSpan(undefined, spanType, payload, instance, parentId);
       } else if (typeof spanType?.name === 'string') {
@@ -109,20 +139,13 @@ export class Tracer {
       } else {
         throw new TypeError(`Expected a span type from defineSpanType() or a name, got ${typeof spanType}`);
       }
+      return span === undefined ? undefined : { tracer: this, instance, span };
     } catch (error) {
       if (error instanceof PayloadValidationError) throw error;
-      core.failed('withSpan()', error);
+      if (error instanceof RangeError) core.spansSkippedStackDepth++; // the stack ran out in the tracer's own work
+      else core.failed('withSpan()', error);
+      return undefined;
     }
-    if (span === undefined) return fn(NOOP_SPAN);
-    const next: ContextFrame = { tracer: this, instance: instance!, span };
-    let value: T;
-    try {
-      value = contextStorage().run(next, fn, span);
-    } catch (error) {
-      span[settle](OUTCOME_ERROR, error);
-      throw error;
-    }
-    return trackResult(value, span, next);
   }
 
   /**
@@ -137,8 +160,9 @@ export class Tracer {
       fn = options;
       options = {};
     }
-    checkInstanceOptions(options);
     const core = this.#core;
+    // Never throws into the traced code: a bad option is reported and left out.
+    options = checkInstanceOptions(options, (error) => core?.failed('withInstance()', error));
     if (core === undefined) return fn!(NOOP_INSTANCE);
     if (this.#closed) {
       core.droppedAfterShutdown++;
@@ -183,14 +207,38 @@ export class Tracer {
   }
 
   /**
-   * Resolves `true` once everything recorded before the call is delivered (or finally dropped,
-   * counted in `stats()`), `false` after `timeoutMs`. Never rejects.
+   * Resolves `true` once everything recorded before the call is delivered; `false` when something
+   * was dropped since the previous flush (rejected, overflow...: see `stats().dropped`) or
+   * `timeoutMs` passed first. Never rejects, never throws.
    */
   flush(options?: FlushOptions): Promise<boolean> {
     const core = this.#core;
     if (core === undefined) return Promise.resolve(true);
     const timeoutMs = this.#timeoutMs(options);
-    return settleWithin(core, 'flush', (ms) => core.sink.flush(ms), timeoutMs);
+    return this.#delivered(settleWithin(core, 'flush', (ms) => core.sink.flush(ms), timeoutMs));
+  }
+
+  /** `true` when the sink answered `true` and nothing was dropped since the last flush resolved. */
+  async #delivered(answer: Promise<boolean>): Promise<boolean> {
+    const seen = this.#dropsSeen;
+    const settled = await answer;
+    const drops = this.#drops();
+    this.#dropsSeen = drops;
+    return settled && drops === seen;
+  }
+
+  /** Operations the sink dropped, `after_shutdown` aside (a sink whose stats() fails: as last seen). */
+  #drops(): number {
+    let dropped: Readonly<Record<string, number>> | undefined;
+    try {
+      dropped = this.#core?.sink.stats?.().dropped;
+    } catch {
+      // Counted where stats() is asked for by the user; here it only means "no news".
+      return this.#dropsSeen;
+    }
+    let total = 0;
+    for (const [reason, count] of Object.entries(dropped ?? {})) if (reason !== 'after_shutdown') total += count;
+    return total;
   }
 
   /**
@@ -204,9 +252,9 @@ export class Tracer {
     if (core === undefined) return (this.#shutdown = Promise.resolve(true));
     const timeoutMs = this.#timeoutMs(options);
     this.#closed = true;
-    this.#removeListeners();
+    this.#unwatch?.();
     core.finishDefaultInstance();
-    return (this.#shutdown = settleWithin(core, 'shutdown', (ms) => core.sink.shutdown(ms), timeoutMs));
+    return (this.#shutdown = this.#delivered(settleWithin(core, 'shutdown', (ms) => core.sink.shutdown(ms), timeoutMs)));
   }
 
   /** Counters: spans, instances, validation and telemetry failures, then delivery (drops by reason...). */
@@ -221,19 +269,34 @@ export class Tracer {
     }
     const dropped = { ...ZERO_DELIVERY.dropped, ...delivery?.dropped };
     dropped.after_shutdown += core.droppedAfterShutdown;
-    return { ...ZERO_DELIVERY, ...delivery, ...core.counters(), dropped };
+    const stats = { ...ZERO_DELIVERY, ...delivery, ...core.counters(), dropped };
+    // What the tracer refused after shutdown counts as received too: the sum still adds up.
+    if (delivery !== undefined) stats.operationsEnqueued += core.droppedAfterShutdown;
+    return stats;
   }
 
+  static {
+    recorderOf = (tracer) => {
+      const core = tracer.#core;
+      if (core !== undefined && tracer.#closed) {
+        core.droppedAfterShutdown++;
+        return undefined;
+      }
+      return core;
+    };
+  }
+
+  /** The flush/shutdown deadline; a bad option is reported (never thrown) and the default used. */
   #timeoutMs(options: FlushOptions | undefined): number {
-    assertOptionsObject('flush/shutdown', options);
-    if (options === undefined) return this.#shutdownTimeoutMs;
-    rejectUnknownKeys('flush/shutdown', options, FLUSH_OPTION_KEYS);
-    return options.timeoutMs === undefined ? this.#shutdownTimeoutMs : check.nonNegativeNumber('timeoutMs', options.timeoutMs);
-  }
-
-  #removeListeners(): void {
-    process.off('beforeExit', this.#onBeforeExit);
-    for (const signal of SIGNALS) process.off(signal, this.#onSignal);
+    try {
+      assertOptionsObject('flush/shutdown', options);
+      if (options === undefined) return this.#shutdownTimeoutMs;
+      rejectUnknownKeys('flush/shutdown', options, FLUSH_OPTION_KEYS);
+      return options.timeoutMs === undefined ? this.#shutdownTimeoutMs : check.nonNegativeNumber('timeoutMs', options.timeoutMs);
+    } catch (error) {
+      this.#core?.failed('flush()/shutdown() options', error);
+      return this.#shutdownTimeoutMs;
+    }
   }
 }
 
@@ -244,15 +307,28 @@ const ZERO_COUNTERS: TracerCounters = {
   instancesFinished: 0,
   payloadValidationFailures: 0,
   serializationFailures: 0,
+  payloadsTruncated: 0,
+  spansSkippedStackDepth: 0,
   spansAfterInstanceFinished: 0,
   telemetryErrors: 0,
 };
 
-function checkInstanceOptions(options: InstanceOptions): void {
-  assertOptionsObject('withInstance', options);
-  rejectUnknownKeys('withInstance', options, ['id', 'purpose']);
-  if (options.id !== undefined) check.nonEmptyString('id', options.id);
-  if (options.purpose !== undefined) check.nonEmptyString('purpose', options.purpose);
+/** The valid part of `withInstance` options: each bad one is reported through `report` and left out. */
+function checkInstanceOptions(options: InstanceOptions, report: (error: unknown) => void): InstanceOptions {
+  const valid: { id?: string; purpose?: string } = {};
+  const attempt = (fn: () => void): void => {
+    try {
+      fn();
+    } catch (error) {
+      report(error);
+    }
+  };
+  attempt(() => assertOptionsObject('withInstance', options));
+  if (typeof options !== 'object' || options === null) return valid;
+  attempt(() => rejectUnknownKeys('withInstance', options, ['id', 'purpose']));
+  if (options.id !== undefined) attempt(() => (valid.id = check.nonEmptyString('id', options.id)));
+  if (options.purpose !== undefined) attempt(() => (valid.purpose = check.nonEmptyString('purpose', options.purpose)));
+  return valid;
 }
 
 /**

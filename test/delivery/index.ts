@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import t from 'tap';
 import { createDeliverySink, DELIVERY_OPTION_KEYS } from '../../src/delivery/index.js';
+import { reportAllUndelivered } from '../../src/delivery/exit-report.js';
 import { PrefactorHttpClient } from '../../src/api/client.js';
 import { PrefactorConfigError } from '../../src/util/option-checks.js';
 import type { SpanStartEvent } from '../../src/sinks/span-sink.js';
@@ -156,7 +157,8 @@ t.test('the worker runs outside the async context of the call that woke it', asy
 });
 
 t.test('.shutdown() resolves within its timeout with 100,000 operations held during an outage', async (t) => {
-  const { sink } = sinkFor(t, 'http://127.0.0.1:9', { maxQueueSize: 100_000, redeliveryDelayMs: 20, maxRedeliveryDelayMs: 20 });
+  // 100,000 operations of 7 bytes cost 52 MB with the per-operation overhead: room for them all.
+  const { sink } = sinkFor(t, 'http://127.0.0.1:9', { maxQueueSize: 100_000, maxQueueBytes: 64 * 1024 * 1024, redeliveryDelayMs: 20, maxRedeliveryDelayMs: 20 });
   const instanceId = startInstance(sink);
   const startedAt = new Date().toISOString();
   for (let n = 0; n < 99_998; n++) {
@@ -196,4 +198,46 @@ t.test('the engine asks for minimal answers (Prefer: return=minimal), and works 
   openSpan(second, other, undefined, { minimal: false }).end();
   t.equal(await second.flush(2000), true);
   t.same(full.spans(other).map((span) => [span.payload, span.status]), [[{ minimal: false }, 'complete']]);
+});
+
+t.test('the engine runs in no user context even when the package is first imported inside one', async (t) => {
+  const server = await withServer(t);
+  const storage = new AsyncLocalStorage<string>();
+  // A fresh copy of the module, loaded inside the user's context (its scope is made at load).
+  const fresh = await storage.run('user at import', () => import(`../../src/delivery/index.js?fresh=${Date.now()}`) as Promise<typeof import('../../src/delivery/index.js')>);
+  const client = new PrefactorHttpClient({ apiUrl: server.url, apiToken: server.token, maxRetries: 0 });
+  const sink = fresh.createDeliverySink({ client, logger: { debug() {}, info() {}, warn() {}, error() {} }, flushIntervalMs: 1 });
+  t.teardown(async () => {
+    await sink.shutdown(200);
+    await client.close();
+  });
+  const seen: Array<string | undefined> = [];
+  const terminated = new Promise<void>((resolve) =>
+    sink.setTerminateHandler(() => {
+      seen.push(storage.getStore());
+      resolve();
+    }),
+  );
+  const instanceId = startInstance(sink);
+  server.terminate(instanceId, 'stop');
+  openSpan(sink, instanceId, undefined, { a: 1 }).end();
+  await terminated;
+  t.same(seen, [undefined]);
+});
+
+t.test('at exit, an engine that still holds operations says how many spans, once per exit, and the fix', async (t) => {
+  const server = await withServer(t);
+  const proxy = await withProxy(t, server.url, () => 'hang');
+  const { sink, logger } = sinkFor(t, proxy.url, {}, { requestTimeoutMs: 60_000 });
+  const idle = sinkFor(t, server.url);
+  const instanceId = startInstance(sink);
+  const parent = openSpan(sink, instanceId, undefined, { a: 1 });
+  openSpan(sink, instanceId, parent.id, { b: 2 }).end();
+  parent.end();
+  reportAllUndelivered();
+  t.match(logger.of('error'), [/^2 span\(s\) \(\d+ operation\(s\)\) were not delivered: .*await tracer\.shutdown\(\)/]);
+  t.same(idle.logger.of('error'), [], 'an engine holding nothing says nothing');
+  await sink.shutdown(50);
+  reportAllUndelivered();
+  t.equal(logger.of('error').length, 1, 'after shutdown nothing is held: nothing more is said');
 });

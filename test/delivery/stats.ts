@@ -1,12 +1,12 @@
 import t from 'tap';
-import { DeliveryCounters } from '../../src/delivery/stats.js';
+import { DropLog } from '../../src/delivery/stats.js';
 import { recordingLogger } from '../fixtures/delivery.js';
 
 const run = (fn: () => void): void => fn();
 
-t.test('DeliveryCounters warns once per storm of drops, with its count, when the storm goes quiet', async (t) => {
+t.test('DropLog warns once per storm of drops, with its count, when the storm goes quiet', async (t) => {
   const logger = recordingLogger();
-  const counters = new DeliveryCounters(logger, run, 30, 10_000);
+  const counters = new DropLog(logger, run, 30, 10_000);
   counters.drop('queue_overflow', 1);
   counters.drop('queue_overflow', 2);
   counters.drop('after_shutdown', 1);
@@ -21,12 +21,12 @@ t.test('DeliveryCounters warns once per storm of drops, with its count, when the
   counters.reportStorms();
   t.match(logger.of('warn')[2], /^Dropped 1 telemetry operation/);
   t.same(logger.lines[2]?.details, { reason: 'queue_overflow', count: 1, totalDropped: 4 });
-  t.same(counters.snapshot().dropped.queue_overflow, 4);
+  t.same(counters.snapshot().queue_overflow, 4);
 });
 
-t.test('DeliveryCounters reports a storm that goes on at least every reportMs', async (t) => {
+t.test('DropLog reports a storm that goes on at least every reportMs', async (t) => {
   const logger = recordingLogger();
-  const counters = new DeliveryCounters(logger, run, 40, 60);
+  const counters = new DropLog(logger, run, 40, 60);
   const started = Date.now();
   // Drops every 5 ms never leave a 40 ms quiet gap: only the 60 ms report interval can warn.
   const timer = setInterval(() => counters.drop('rejected_by_server', 1), 5);
@@ -35,13 +35,13 @@ t.test('DeliveryCounters reports a storm that goes on at least every reportMs', 
   t.ok(Date.now() - started >= 55, `the first warning came while the storm went on, after ${Date.now() - started} ms`);
   counters.reportStorms();
   const total = logger.lines.reduce((sum, line) => sum + Number(line.details?.count ?? 0), 0);
-  t.equal(total, counters.snapshot().dropped.rejected_by_server, 'the warnings account for every drop');
+  t.equal(total, counters.snapshot().rejected_by_server, 'the warnings account for every drop');
 });
 
-t.test('DeliveryCounters.snapshot() returns a copy', async (t) => {
-  const counters = new DeliveryCounters(recordingLogger(), run);
+t.test('DropLog.snapshot() returns a copy', async (t) => {
+  const counters = new DropLog(recordingLogger(), run);
   const snapshot = counters.snapshot();
   counters.drop('serialization', 1);
-  t.equal(snapshot.dropped.serialization, 0);
+  t.equal(snapshot.serialization, 0);
   counters.reportStorms();
 });

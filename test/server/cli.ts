@@ -145,3 +145,42 @@ t.test('runCli view defaults to http://127.0.0.1:4318 and dev-token', async (t) 
   if (result.code === 0) t.match(result.stdout, /^Agent instance /);
   else t.match(result.stderr, /http:\/\/127\.0\.0\.1:4318/);
 });
+
+t.test('runCli view --list lists the instances of a server or a journal, newest first', async (t) => {
+  const data = t.testdir();
+  const server = await withServer(t, { dataFile: join(data, 'data.ndjson') });
+  const client = clientFor(t, server);
+  const env = { PREFACTOR_API_URL: server.url, PREFACTOR_API_TOKEN: server.token };
+  t.match(await cli(['view', '--list'], env), { code: 0, stdout: '(no agent instances)\n' });
+  const older = await client.agentInstances.register(REGISTER);
+  const newer = await client.agentInstances.register({ ...REGISTER, agent_id: 'agent-2' });
+  const span = await client.agentSpans.create({ agent_instance_id: older.id, schema_name: 'tool', status: 'active' });
+  await client.agentSpans.finish(span.id, { status: 'failed' });
+
+  const listed = await cli(['view', '--list'], env);
+  t.equal(listed.code, 0);
+  const lines = listed.stdout.trimEnd().split('\n');
+  t.match(lines[0], /^STATUS +INSTANCE +AGENT +STARTED \(UTC\) +DURATION +SPANS +FAILED$/);
+  t.match(lines[1], new RegExp(`^pending +${newer.id} +agent-2 +\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d +0 +0$`));
+  t.match(lines[2], new RegExp(`^pending +${older.id} +agent-1 +.* +1 +1$`));
+  t.equal(lines.length, 3);
+  t.equal((await cli(['view', '--list', '--data', data])).stdout, listed.stdout, 'the journal lists the same');
+  const json = await cli(['view', '--list', '--json'], env);
+  t.same(JSON.parse(json.stdout), server.instances());
+  t.match(await cli(['view', '--list', older.id], env), { code: 1, stderr: /--list takes no instance id/ });
+  t.match((await cli(['view', '--help'])).stdout, /--list +List the agent instances/);
+});
+
+t.test('runCli dev prints the viewer link, and the viewer page is served', async (t) => {
+  const dev = fakeIo();
+  const running = runCli(['dev', '--port', '0', '--memory', '--token', 'a b&c'], dev.io);
+  await dev.ready;
+  const link = /Open the viewer: (\S+)/.exec(dev.out.stdout)![1]!;
+  const url = /listening on (\S+)/.exec(dev.out.stdout)![1]!;
+  t.equal(link, `${url}/#token=a%20b%26c`);
+  const page = await fetch(link);
+  t.equal(page.status, 200);
+  t.match(await page.text(), '<script type="module" src="/viewer/app.js">');
+  dev.stop();
+  t.equal(await running, 0);
+});

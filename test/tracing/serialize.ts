@@ -1,5 +1,5 @@
 import t from 'tap';
-import { UNSERIALIZABLE_JSON, isPlainObject, serializePayload } from '../../src/tracing/serialize.js';
+import { PayloadSerializer, UNSERIALIZABLE_JSON, isPlainObject, serializePayload } from '../../src/tracing/serialize.js';
 
 const parse = (value: unknown): unknown => JSON.parse(serializePayload(value));
 
@@ -22,8 +22,8 @@ t.test('serializePayload() copes with what JSON cannot carry', async (t) => {
   circular['self'] = circular;
   const shared = { n: 1 };
   const error = new TypeError('bad', { cause: new Error('root') });
-  t.same(parse({ circular }), { circular: { name: 'loop', self: '[Circular]' } });
-  t.same(parse({ a: shared, b: shared }), { a: { n: 1 }, b: { n: 1 } }, 'a shared reference is not a cycle');
+  t.same(parse({ circular }), { circular: { name: 'loop', self: '[Circular: $.circular]' } });
+  t.same(parse({ a: shared, b: shared, list: [shared] }), { a: { n: 1 }, b: '[Shared: $.a]', list: ['[Shared: $.a]'] }, 'a shared object is written once');
   t.same(parse({ big: 10n, none: null }), { big: '10', none: null });
   t.same(parse({ fn: function named() {}, anon: (() => () => {})() }), { fn: '[Function named]', anon: '[Function anonymous]' });
   t.same(parse({ symbol: Symbol('s') }), { symbol: 'Symbol(s)' });
@@ -44,12 +44,137 @@ t.test('serializePayload() copes with what JSON cannot carry', async (t) => {
   let cursor = deepCircular;
   for (let i = 0; i < 12; i++) cursor = (cursor['d'] = {}) as Record<string, unknown>;
   cursor['loop'] = deepCircular;
-  t.match(serializePayload(deepCircular), /"loop":"\[Circular\]"/, 'a cycle deeper than the scan');
+  t.match(serializePayload(deepCircular), /"loop":"\[Circular: \$\]"/, 'a cycle deep down');
 });
 
-t.test('serializePayload() returns a placeholder when nothing can be read', async (t) => {
+t.test('serializePayload() writes a marker for what cannot be read, and flags the payload', async (t) => {
+  const serializer = new PayloadSerializer();
   const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no keys'); }, getPrototypeOf: () => Object.prototype });
-  t.equal(serializePayload({ hostile, big: 1n }), UNSERIALIZABLE_JSON);
+  t.same(JSON.parse(serializer.serialize({ hostile, big: 1n })), { hostile: '[Unreadable: no keys]', big: '1' });
+  t.equal(serializer.lastFailed, true);
+  const everyTrap = new Proxy({}, new Proxy({}, { get: () => () => { throw new Error('trap'); } }));
+  t.same(JSON.parse(serializer.serialize(everyTrap)), { value: '[Unreadable: trap]' });
+  t.same(JSON.parse(serializer.serialize({ x: everyTrap })), { x: '[Unreadable: trap]' });
+  const rootProxy = new Proxy({}, { ownKeys: () => { throw 'plain'; }, getPrototypeOf: () => Object.prototype });
+  t.same(JSON.parse(serializer.serialize(rootProxy)), { _prefactor_error: 'payload could not be read: plain' });
+  const badMap = new Proxy(new Map([['a', 1]]), {});
+  t.same(JSON.parse(serializer.serialize({ badMap })), { badMap: '[Unreadable: Method Map.prototype.entries called on incompatible receiver #<Map>]' });
+  const badMessage = new Proxy({}, { ownKeys: () => { throw new Proxy(new Error('x'), { getPrototypeOf: () => { throw new Error('again'); } }); } });
+  t.same(JSON.parse(serializer.serialize({ badMessage })), { badMessage: '[Unreadable: an unreadable value]' });
+  const longMessage = new Proxy({}, { ownKeys: () => { throw new Error('m'.repeat(500)); } });
+  t.equal((JSON.parse(serializer.serialize({ longMessage })) as { longMessage: string }).longMessage.length, '[Unreadable: ]'.length + 201);
+  const fn = Object.defineProperty(() => 1, 'name', { get: () => { throw new Error('name'); } });
+  t.same(JSON.parse(serializer.serialize({ fn, big: 1n })), { fn: '[Function anonymous]', big: '1' });
+  serializer.serialize({ fine: 1 });
+  t.equal(serializer.lastFailed, false);
+});
+
+t.test('serializePayload() writes a shared object once: the 30 users with 3 friends each', async (t) => {
+  const users = [...Array(30)].map((_, id) => ({ id, friends: [] as unknown[] }));
+  for (const user of users) for (let k = 1; k <= 3; k++) user.friends.push(users[(user.id * 7 + k * 13) % 30]);
+  const text = serializePayload({ user: users[0] });
+  t.ok(text.length < 20_000, `${text.length} characters`);
+  const ids = new Set([...text.matchAll(/"id":(\d+)/g)].map((match) => match[1]));
+  t.equal(ids.size, 30, 'every user is written once');
+  t.equal([...text.matchAll(/"id":/g)].length, 30);
+  t.match(text, /"\[Shared: \$\.user\.friends\[0\][^"]*\]"/);
+  const longest = Math.max(...[...text.matchAll(/"\[(?:Shared|Circular): ([^"]*)\]"/g)].map((match) => match[1]!.length));
+  t.ok(longest <= 121, `a marker's path is cut to its last 120 characters (longest: ${longest})`);
+});
+
+t.test('serializePayload() summarises binary data instead of copying it', async (t) => {
+  const shared = new SharedArrayBuffer(8);
+  t.same(parse({ bytes: new Uint8Array(10_000_000), floats: new Float64Array(4), buffer: Buffer.from('abc'), raw: new ArrayBuffer(16), view: new DataView(new ArrayBuffer(2)), shared }), {
+    bytes: '[Uint8Array: 10000000 bytes]',
+    floats: '[Float64Array: 32 bytes]',
+    buffer: '[Buffer: 3 bytes]',
+    raw: '[ArrayBuffer: 16 bytes]',
+    view: '[DataView: 2 bytes]',
+    shared: '[SharedArrayBuffer: 8 bytes]',
+  });
+  t.same(parse(new Uint8Array(3)), { value: '[Uint8Array: 3 bytes]' });
+});
+
+t.test('serializePayload() keeps within maxPayloadBytes and marks what it cut', async (t) => {
+  const serializer = new PayloadSerializer(4096);
+  const text = serializer.serialize({ id: 7, text: 'y'.repeat(100_000) });
+  t.ok(Buffer.byteLength(text) <= 4096, `${Buffer.byteLength(text)} bytes`);
+  t.equal(serializer.lastTruncated, true);
+  const cut = JSON.parse(text) as { id: number; text: string; _prefactor_truncated: unknown };
+  t.equal(cut.id, 7, 'what fits is kept');
+  t.match(cut.text, /^y+…\[\+\d+ chars\]$/);
+  t.same(cut._prefactor_truncated, { maxPayloadBytes: 4096, stringsCut: 1, keysOmitted: 0, itemsOmitted: 0 });
+  const many: Record<string, number> = {};
+  for (let i = 0; i < 5000; i++) many[`k${i}`] = i;
+  const keys = JSON.parse(serializer.serialize(many)) as Record<string, unknown>;
+  t.match(keys['_truncated'], /^\d+ more keys$/);
+  t.match(keys['_prefactor_truncated'], { keysOmitted: Number });
+  const items = JSON.parse(serializer.serialize({ list: Array.from({ length: 5000 }, (_, i) => i) })) as { list: unknown[] };
+  t.match(items.list.at(-1), /^\[Truncated: \d+ more items\]$/);
+  const map = JSON.parse(serializer.serialize({ map: new Map(Array.from({ length: 5000 }, (_, i) => [i, i])) })) as { map: Record<string, unknown> };
+  t.match(map.map['_truncated'], /^\d+ more keys$/);
+  const nested = JSON.parse(serializer.serialize({ a: { b: { c: 'z'.repeat(10_000) } }, d: 'after' })) as Record<string, unknown>;
+  t.match(nested, { a: { b: { c: /…/ } }, d: 'after' }, 'a later key takes the room the cut string left');
+  const later = JSON.parse(serializer.serialize({ a: 'z'.repeat(10_000), b: 1, c: 2 })) as Record<string, unknown>;
+  t.match(later, { a: /…/, _truncated: '2 more keys' });
+  for (const value of [
+    { emoji: '😀'.repeat(10_000) },
+    { accents: 'é'.repeat(10_000), more: 'é'.repeat(10_000) },
+    { controls: '\u0001'.repeat(10_000) },
+    { big: 10n ** 5000n },
+    { sparse: Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, undefined])) },
+    { deep: Array.from({ length: 100 }, () => ({ a: Array.from({ length: 100 }, () => ({ b: 'text' })) })) },
+    { set: new Set(Array.from({ length: 5000 }, (_, i) => i)) },
+    { long: `${'x'.repeat(4000)}` , error: new Error('e'.repeat(5000)) },
+  ]) {
+    const json = serializer.serialize(value);
+    t.ok(Buffer.byteLength(json) <= 4096, `${Object.keys(value).join()} in ${Buffer.byteLength(json)} bytes`);
+    t.doesNotThrow(() => JSON.parse(json));
+  }
+  t.equal(new PayloadSerializer(10).maxBytes, 1024, 'at least room for the markers');
+  const small = new PayloadSerializer(1024);
+  for (let pad = 700; pad < 1000; pad++) {
+    for (const tail of ['x'.repeat(5000), '\u0001'.repeat(5000), Array(100).fill('abc'), new Map(Array.from({ length: 100 }, (_, i) => [i, 'abc']))]) {
+      const json = small.serialize({ pad: 'p'.repeat(pad), flag: true, off: false, tail, more: [1n, Symbol('s')] });
+      if (Buffer.byteLength(json) > 1024) t.fail(`pad ${pad}: ${Buffer.byteLength(json)} bytes`);
+      JSON.parse(json);
+    }
+  }
+  t.same(parse({ yes: true, no: false, nan: NaN, bad: new Date(NaN), date: new Date(0), big: 1n }), { yes: true, no: false, nan: null, bad: null, date: '1970-01-01T00:00:00.000Z', big: '1' }, 'JSON values beside awkward ones');
+});
+
+t.test('serializePayload() stops at the budget whatever the size of the value (no pre-scan of the whole)', async (t) => {
+  const exponential: Record<string, unknown> = {};
+  for (let i = 0; i < 30; i++) exponential[`k${i}`] = exponential;
+  const started = performance.now();
+  t.same(Object.keys(JSON.parse(serializePayload(exponential)) as object).length, 30);
+  const list = Array.from({ length: 100_000 }, (_, i) => ({ i }));
+  t.ok(serializePayload({ list }).length <= 256 * 1024);
+  // Generous: a regression is exponential (hours), not a few milliseconds.
+  t.ok(performance.now() - started < 5000);
+});
+
+t.test('serializePayload() never throws, even with the stack nearly exhausted', async (t) => {
+  const serializer = new PayloadSerializer();
+  const texts = new Set<string>();
+  let escaped = 0;
+  const value = { map: new Map([[1, { deep: { deeper: [1n] } }]]) };
+  const descend = (depth: number): void => {
+    try {
+      descend(depth + 1);
+    } catch {
+      // the bottom of the stack
+    }
+    try {
+      texts.add(serializer.serialize(value));
+    } catch {
+      escaped++; // only where there is no room even to enter serialize()
+    }
+  };
+  descend(0);
+  t.ok(texts.has(UNSERIALIZABLE_JSON), 'a placeholder where the walker ran out of stack');
+  t.ok(texts.has('{"map":{"1":{"deep":{"deeper":["1"]}}}}'), 'the full text where there was room');
+  t.ok(escaped < 50, `${escaped} calls without room to start`);
 });
 
 t.test('isPlainObject() accepts literals and null-prototype objects only', async (t) => {

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { setImmediate as immediate } from 'node:timers/promises';
-import { describeError, isAbortError } from '../../src/tracing/settle.js';
+import { Readable, PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describeError, isAbortError, whenConsumed } from '../../src/tracing/settle.js';
 import { memoryTracer } from '../fixtures/tracer.js';
 
 /** A promise subclass with an extra member, like an API client's `APIPromise`. */
@@ -226,6 +228,203 @@ t.test('a frozen async iterable ends its span at once; a sync generator is not d
   t.equal(pulled, 0, 'not drained');
   t.same([...generator], [1]);
   t.same(sink.spans().map((span) => span.status), ['complete', 'complete']);
+});
+
+t.test('a thenable returned again and again is observed once, and each span still ends when it is awaited', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const cached = lazyQuery({ rows: 1 });
+  for (let i = 0; i < 6000; i++) tracer.withSpan('cached', {}, () => cached);
+  // Before: each return wrapped the previous wrapper; awaiting the 5,400-deep chain threw RangeError.
+  t.same(await cached, { rows: 1 });
+  t.equal(cached.runs, 1, 'the original then ran once');
+  t.equal(sink.spans().filter((span) => span.status === 'complete').length, 6000);
+  tracer.withSpan('cached-again', {}, () => cached);
+  t.same(await cached, { rows: 1 });
+  t.equal(sink.spans().at(-1)?.status, 'complete');
+  t.same(await cached, { rows: 1 }, 'awaited with nothing waiting');
+  const failing = lazyQuery(new Error('again'), true);
+  tracer.withSpan('failing-1', {}, () => failing);
+  tracer.withSpan('failing-2', {}, () => failing);
+  await t.rejects(Promise.resolve(failing), /again/);
+  t.same(sink.spans().slice(-2).map((span) => span.status), ['failed', 'failed']);
+});
+
+t.test('an async generator returned by several spans is instrumented once and ends them all', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  async function* tokens() {
+    yield 1;
+  }
+  const stream = tokens();
+  const next = stream.next;
+  for (let i = 0; i < 3; i++) tracer.withSpan('shared-stream', {}, () => stream);
+  t.equal(stream.next, stream.next, 'patched once');
+  t.not(stream.next, next);
+  for await (const _ of stream) void _;
+  t.same(sink.spans().map((span) => span.status), ['complete', 'complete', 'complete']);
+});
+
+/** A WHATWG stream of `chunks`, counting pulls, recording its cancel reason. */
+function webStream(chunks: unknown[], options: { error?: unknown; bytes?: boolean } = {}) {
+  const state = { pulls: 0, cancelReason: undefined as unknown };
+  let index = 0;
+  const source = {
+    pull(controller: ReadableStreamDefaultController<unknown>) {
+      state.pulls++;
+      if (index < chunks.length) controller.enqueue(chunks[index++]);
+      else if (options.error !== undefined) controller.error(options.error);
+      else controller.close();
+    },
+    cancel(reason: unknown) {
+      state.cancelReason = reason;
+    },
+  };
+  const stream = options.bytes ? new ReadableStream({ ...source, type: 'bytes' } as never) : new ReadableStream(source, { highWaterMark: 0 });
+  return { stream: stream as ReadableStream<unknown>, state };
+}
+
+t.test('a returned ReadableStream ends its span however it is read', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const chunks = [{ token: 'a' }, { token: 'b' }];
+  const status = () => sink.spans().at(-1)?.status;
+
+  // getReader(): before, the span stayed active forever.
+  const { stream } = webStream(chunks);
+  const returned = tracer.withSpan('reader', {}, () => stream);
+  t.ok(returned instanceof ReadableStream);
+  const reader = returned.getReader();
+  const first = await reader.read();
+  t.equal(first.value, chunks[0], 'the same chunk objects');
+  t.equal(status(), 'active');
+  await reader.read();
+  t.same(await reader.read(), { done: true, value: undefined });
+  t.equal(status(), 'complete');
+
+  // new Response(stream): what a route handler returns.
+  const text = new TextEncoder();
+  const body = tracer.withSpan('response', {}, () => webStream([text.encode('hello '), text.encode('world')]).stream);
+  t.equal(await new Response(body as ReadableStream<Uint8Array>).text(), 'hello world');
+  t.equal(status(), 'complete');
+
+  // pipeTo
+  const received: unknown[] = [];
+  await tracer.withSpan('pipe-to', {}, () => webStream(chunks).stream).pipeTo(new WritableStream({ write: (chunk) => void received.push(chunk) }));
+  t.same(received, chunks);
+  t.equal(status(), 'complete');
+
+  // for await, async fn resolving to a stream, and Node's pipeline
+  const fromAsync = await tracer.withSpan('async-fn', {}, async () => webStream(chunks).stream);
+  const seen: unknown[] = [];
+  for await (const chunk of fromAsync) seen.push(chunk);
+  t.same(seen, chunks);
+  t.equal(status(), 'complete');
+  const sinkStream = new PassThrough({ objectMode: true });
+  sinkStream.resume();
+  await pipeline(tracer.withSpan('pipeline', {}, () => webStream(chunks).stream), sinkStream);
+  t.equal(status(), 'complete');
+  t.same(sink.spans().map((span) => span.status), ['complete', 'complete', 'complete', 'complete', 'complete']);
+});
+
+t.test('a returned ReadableStream: errors, cancel reasons and backpressure pass through', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const error = new Error('upstream failed');
+  const failing = tracer.withSpan('errors', {}, () => webStream([1], { error }).stream).getReader();
+  t.same(await failing.read(), { done: false, value: 1 });
+  t.equal(await failing.read().catch((thrown: unknown) => thrown), error, 'the same error object');
+  t.equal(sink.spans()[0]?.status, 'failed');
+
+  const { stream, state } = webStream([1, 2, 3]);
+  const cancelled = tracer.withSpan('cancelled', {}, () => stream).getReader();
+  await cancelled.read();
+  t.equal(state.pulls, 1, 'nothing read ahead of the consumer');
+  await cancelled.cancel('user left');
+  t.equal(state.cancelReason, 'user left', 'the cancel reason reached the source');
+  t.equal(sink.spans()[1]?.status, 'cancelled');
+
+  const locked = webStream([1]).stream;
+  const lockedReader = locked.getReader();
+  t.equal(tracer.withSpan('locked', {}, () => locked), locked, 'a locked stream is handed on as it is');
+  t.equal(sink.spans()[2]?.status, 'complete');
+  lockedReader.releaseLock();
+});
+
+t.test('a returned byte stream stays a byte stream: BYOB readers work', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const bytes = new ReadableStream({
+    type: 'bytes',
+    start(controller) {
+      controller.enqueue(new Uint8Array([1, 2, 3]));
+      controller.close();
+    },
+  });
+  const returned = tracer.withSpan('bytes', {}, () => bytes);
+  const reader = returned.getReader({ mode: 'byob' });
+  const first = await reader.read(new Uint8Array(8));
+  t.same([...first.value!], [1, 2, 3]);
+  const end = await reader.read(new Uint8Array(8));
+  t.equal(end.done, true);
+  t.equal(sink.spans()[0]?.status, 'complete');
+});
+
+t.test('a returned Node Readable ends its span on end, error or destroy, however it is consumed', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const statuses = () => sink.spans().map((span) => span.status);
+  const read = tracer.withSpan('data-events', {}, () => Readable.from(['a', 'b']));
+  t.equal(read instanceof Readable, true, 'the stream itself is handed on');
+  const chunks: string[] = [];
+  read.on('data', (chunk: string) => chunks.push(chunk));
+  await new Promise((resolve) => read.on('end', resolve));
+  t.same(chunks, ['a', 'b']);
+  await immediate();
+  t.same(statuses(), ['complete']);
+
+  const out = new PassThrough();
+  out.resume();
+  await pipeline(tracer.withSpan('pipeline', {}, () => Readable.from(['x'])), out);
+  t.same(statuses(), ['complete', 'complete']);
+
+  const error = new Error('read failed');
+  const failing = tracer.withSpan('fails', {}, () => new Readable({ read() { this.destroy(error); } }));
+  failing.on('error', () => {}); // the program's own handler; the tracer adds none
+  failing.resume();
+  await new Promise((resolve) => failing.on('close', resolve));
+  t.equal(sink.spans()[2]?.status, 'failed');
+  t.match(sink.spans()[2]?.resultPayload, { error: { message: 'read failed' } });
+
+  const destroyed = tracer.withSpan('destroyed', {}, () => new Readable({ read() {} }));
+  destroyed.destroy();
+  await new Promise((resolve) => destroyed.on('close', resolve));
+  t.equal(sink.spans()[3]?.status, 'cancelled');
+
+  const ended = Readable.from([]);
+  ended.resume();
+  await new Promise((resolve) => ended.on('end', resolve));
+  tracer.withSpan('already-ended', {}, () => ended);
+  const gone = new Readable({ read() {} });
+  gone.destroy();
+  tracer.withSpan('already-destroyed', {}, () => gone);
+  const broken = new Readable({ read() {} });
+  broken.on('error', () => {});
+  broken.destroy(new Error('early'));
+  await new Promise((resolve) => broken.on('close', resolve));
+  tracer.withSpan('already-failed', {}, () => broken);
+  t.same(statuses().slice(4), ['complete', 'cancelled', 'failed']);
+  t.equal(read.listenerCount('error'), 0, 'no error listener added');
+});
+
+t.test('whenConsumed() reports the end of a value once, for the integrations', async (t) => {
+  const ends: [string, unknown][] = [];
+  const onEnd = (status: string, detail: unknown) => void ends.push([status, detail]);
+  t.equal(await whenConsumed(Promise.resolve(1), onEnd), 1);
+  const stream = whenConsumed(webStream(['a']).stream, onEnd);
+  for await (const _ of stream) void _;
+  const abort = Object.assign(new Error('stop'), { name: 'AbortError' });
+  await whenConsumed(Promise.reject(abort), onEnd).catch(() => undefined);
+  await whenConsumed(Promise.reject(new Error('bad')), onEnd).catch(() => undefined);
+  whenConsumed('sync', () => {
+    throw new Error('the callback throws');
+  });
+  whenConsumed({ [Symbol.asyncIterator]: 1 }, onEnd);
+  t.same(ends.map(([status]) => status), ['complete', 'complete', 'cancelled', 'failed', 'complete']);
 });
 
 t.test('isAbortError() and describeError() cope with odd values', async (t) => {

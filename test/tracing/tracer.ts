@@ -186,14 +186,14 @@ t.test('telemetry failures never reach user code: a sink that throws everywhere'
   t.ok(logger.messages('error').every((message) => message.includes('sink down')));
 });
 
-t.test('a payload or result that cannot be serialised is sent as a placeholder and counted', async (t) => {
+t.test('a payload or result part that cannot be read is sent as a marker and counted', async (t) => {
   const { tracer, sink, logger } = memoryTracer(t);
   const hostile = new Proxy({}, { ownKeys: () => { throw new Error('no keys'); }, getPrototypeOf: () => Object.prototype });
   t.equal(tracer.withSpan('hostile', { hostile, big: 1n }, () => ({ hostile, big: 1n })).big, 1n);
-  t.same(sink.spans()[0]?.payload, { _prefactor_error: 'payload could not be serialised' });
-  t.same(sink.spans()[0]?.resultPayload, { _prefactor_error: 'payload could not be serialised' });
+  t.same(sink.spans()[0]?.payload, { hostile: '[Unreadable: no keys]', big: '1' });
+  t.same(sink.spans()[0]?.resultPayload, { hostile: '[Unreadable: no keys]', big: '1' });
   t.equal(tracer.stats().serializationFailures, 2);
-  t.match(logger.messages('warn'), [/"hostile" could not be serialised/, /"hostile" could not be serialised/]);
+  t.match(logger.messages('warn'), [/"hostile" could not be read/, /"hostile" could not be read/]);
 });
 
 t.test('a sink throwing a value that cannot be described is still counted and logged', async (t) => {
@@ -370,8 +370,35 @@ t.test('.flush() resolves the sink\'s answer, false on timeout or failure, and n
   const odd = new Tracer({ sink: syncAnswer, logger: false });
   t.teardown(() => odd.shutdown());
   t.equal(await odd.flush(), true, 'a sink answering without a promise still works');
-  t.throws(() => tracer.flush({ timeoutMs: -1 }), { code: 'ERR_PREFACTOR_CONFIG', message: /timeoutMs/ });
-  t.throws(() => tracer.flush({ timeout: 1 } as never), { message: /Unknown option `timeout`/ });
+});
+
+t.test('.flush(), .shutdown() and .withInstance() never throw on bad options: reported, then the defaults', async (t) => {
+  const { tracer, sink, logger } = memoryTracer(t);
+  t.equal(await tracer.flush({ timeoutMs: -1 }), true);
+  t.equal(await tracer.flush({ timeout: 1 } as never), true);
+  t.equal(await tracer.flush('soon' as never), true);
+  const id = tracer.withInstance({ id: '', purpose: 5, color: 'red' } as never, (instance) => instance.id);
+  t.equal(sink.instance(id)?.purpose, undefined, 'the instance runs, without the bad options');
+  t.not(id, '');
+  t.equal(tracer.withInstance(null as never, () => 3), 3);
+  t.equal(await tracer.shutdown({ timeoutMs: Number.NaN }), true);
+  t.match(logger.messages('error'), [/timeoutMs/, /Unknown option `timeout`/, /flush\/shutdown/, /Unknown option `color`/, /`id`/, /`purpose`/, /withInstance/, /timeoutMs/]);
+  t.equal(tracer.stats().telemetryErrors, 8);
+});
+
+t.test('.flush() and .shutdown() resolve true only when everything was delivered', async (t) => {
+  const sink = new InMemorySink();
+  const dropped = { queue_overflow: 0, rejected_by_server: 0, dependency_dropped: 0, shutdown_timeout: 0, after_shutdown: 0, serialization: 0 };
+  Object.assign(sink, { stats: () => ({ operationsEnqueued: 0, operationsSent: 0, operationsRetried: 0, operationsCoalesced: 0, batchesSent: 0, requestsSent: 0, dropped: { ...dropped }, queued: 0, inFlight: 0, bytesHeld: 0 }) });
+  const tracer = new Tracer({ sink, logger: false });
+  t.equal(await tracer.flush(), true, 'nothing dropped');
+  dropped.rejected_by_server = 3;
+  t.equal(await tracer.flush(), false, 'operations were rejected since the last flush');
+  t.equal(await tracer.flush(), true, 'nothing new was dropped');
+  dropped.after_shutdown = 5;
+  t.equal(await tracer.flush(), true, 'what arrives after shutdown is not what a flush waits for');
+  dropped.shutdown_timeout = 1;
+  t.equal(await tracer.shutdown(), false);
 });
 
 t.test('.stats() merges the tracer counters with the sink\'s', async (t) => {
@@ -382,7 +409,7 @@ t.test('.stats() merges the tracer counters with the sink\'s', async (t) => {
   tracer.withSpan('s', {}, () => 1);
   await tracer.shutdown();
   tracer.withSpan('after', {}, () => 1);
-  t.match(tracer.stats(), { operationsEnqueued: 5, spansStarted: 1, spansEnded: 1, instancesStarted: 1, dropped: { queue_overflow: 2, after_shutdown: 2 } });
+  t.match(tracer.stats(), { operationsEnqueued: 6, spansStarted: 1, spansEnded: 1, instancesStarted: 1, dropped: { queue_overflow: 2, after_shutdown: 2 } });
 });
 
 t.test('a disabled tracer (no sink, no config) runs fn at once and records nothing', async (t) => {
