@@ -7,6 +7,7 @@ import { failure, minimalJson, validationFailure } from './responses.js';
 import type { Outcome } from './responses.js';
 import type { TokenScope } from './records.js';
 import type { Store } from './store.js';
+import { isNonArrayObject } from '../util/objects.js';
 
 /** What the bulk endpoint did: the HTTP outcome (body as JSON text) and how many items it was given. */
 export interface BulkResult {
@@ -77,10 +78,6 @@ export async function executeBulk(store: Store, body: unknown, minimal: boolean,
   return { statusCode: 200, json: `{"status":"success","outputs":{${outputs.join(',')}}}`, itemCount };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** An idempotency key as `IdempotencyKey` accepts it: a string of 8 to 64 characters. */
 function isKey(value: unknown): value is string {
   return typeof value === 'string' && value.length >= MIN_IDEMPOTENCY_KEY_LENGTH && value.length <= MAX_IDEMPOTENCY_KEY_LENGTH;
@@ -88,14 +85,14 @@ function isKey(value: unknown): value is string {
 
 /** How many fields of an item `BulkItem` rejects (0, 1 or 2). */
 function itemIssueCount(item: unknown): number {
-  if (!isObject(item)) return 1;
+  if (!isNonArrayObject(item)) return 1;
   const type = item._type;
   return (typeof type === 'string' && type.length > 0 ? 0 : 1) + (isKey(item.idempotency_key) ? 0 : 1);
 }
 
 /** The items of a body `BulkRequest` accepts, else `undefined`. */
 function envelopeItems(body: unknown): EnvelopeItem[] | undefined {
-  if (!isObject(body)) return undefined;
+  if (!isNonArrayObject(body)) return undefined;
   const { items, idempotency_key: key } = body;
   if ((key !== undefined && key !== null && !isKey(key)) || !Array.isArray(items) || items.length === 0) return undefined;
   const seen = new Set<string>();
@@ -116,7 +113,7 @@ function envelopeItems(body: unknown): EnvelopeItem[] | undefined {
 function envelopeFailure(body: unknown): Outcome {
   const issues: z.core.$ZodIssue[] = [...(TopLevel.safeParse(body).error?.issues ?? [])];
   let count = issues.length;
-  const items: unknown[] = isObject(body) && Array.isArray(body.items) ? body.items : [];
+  const items: unknown[] = isNonArrayObject(body) && Array.isArray(body.items) ? body.items : [];
   items.forEach((item, index) => {
     const itemIssues = itemIssueCount(item);
     if (itemIssues === 0) return;

@@ -202,6 +202,10 @@ function fromJournal(dir: string): Source {
 
 function fromServer(url: string | undefined, token: string | undefined, env: NodeJS.ProcessEnv, timeoutMs: number): Source {
   const base = (url ?? (env.PREFACTOR_API_URL || 'http://127.0.0.1:4318')).replace(/\/+$/, '');
+  // Credentials in the URL (`http://user:pass@host`) never reach a message.
+  const credentials = /^[a-z][a-z0-9+.-]*:\/\/([^/@]*)@/i.exec(base)?.[1];
+  const hide = (text: string): string => (credentials ? text.split(credentials).join('***') : text);
+  const shown = hide(base);
   const bearer = token ?? (env.PREFACTOR_API_TOKEN || 'dev-token');
   const get = async <T>(path: string): Promise<T> => {
     let response: Response;
@@ -209,12 +213,12 @@ function fromServer(url: string | undefined, token: string | undefined, env: Nod
       response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${bearer}` }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       const { cause } = error as { cause?: { code?: string; message?: string } };
-      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-      throw new CliError(`Could not reach ${base} (${reason}): start it with \`prefactor-trace dev\`, or pass --url or --data`);
+      const reason = hide(cause?.code ?? cause?.message ?? (error as Error).message);
+      throw new CliError(`Could not reach ${shown} (${reason}): start it with \`prefactor-trace dev\`, or pass --url or --data`);
     }
     const body = (await response.json().catch(() => ({}))) as { status?: string; details?: unknown; code?: string; message?: string };
     if (!response.ok || body.status !== 'success') {
-      throw new CliError(`${base} answered GET ${path} with ${response.status}${body.code ? ` ${body.code}` : ''}${body.message ? `: ${body.message}` : ''}`);
+      throw new CliError(`${shown} answered GET ${path} with ${response.status}${body.code ? ` ${body.code}` : ''}${body.message ? `: ${body.message}` : ''}`);
     }
     return body.details as T;
   };
@@ -224,7 +228,7 @@ function fromServer(url: string | undefined, token: string | undefined, env: Nod
       let instance: AgentInstance | undefined;
       if (instanceId === undefined) {
         instance = (await get<AgentInstance[]>(apiPath(PATHS.agentInstances)))[0];
-        if (!instance) throw new CliError(`No agent instances on ${base} yet: run an agent against it first`);
+        if (!instance) throw new CliError(`No agent instances on ${shown} yet: run an agent against it first`);
       } else {
         instance = await get<AgentInstance>(apiPath(PATHS.agentInstance(encodeURIComponent(instanceId))));
       }

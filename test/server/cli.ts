@@ -135,6 +135,9 @@ t.test('runCli view reports server errors and unreachable servers in one line', 
   });
   t.match(await cli(['view', '--url', 'http://127.0.0.1:9']), { code: 1, stderr: /Could not reach http:\/\/127\.0\.0\.1:9 \(bad port\)/ });
   t.match(await cli(['view', '--url', 'not a url']), { code: 1, stderr: /Could not reach not a url \(ERR_INVALID_URL\)/ });
+  const withCredentials = await cli(['view', '--url', 'http://user:planted-secret@127.0.0.1:9']);
+  t.match(withCredentials, { code: 1, stderr: /Could not reach http:\/\/\*\*\*@127\.0\.0\.1:9/ });
+  t.notMatch(withCredentials.stdout + withCredentials.stderr, 'planted-secret', 'credentials in --url never show');
   const stalled = await withServer(t, { faults: { stallRate: 1 } });
   t.match(await cli(['view', '--url', stalled.url, '--timeout', '50']), { code: 1, stderr: /Could not reach http:\/\/127\.0\.0\.1:\d+ \(The operation was aborted due to timeout\)/ });
 });
