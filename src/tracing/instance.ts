@@ -38,6 +38,11 @@ export let instanceSpanClosed: (instance: Instance) => void;
 export let isInstanceFinished: (instance: Instance) => boolean;
 /** Finishes the instance now, whatever is still open (the default instance at shutdown). */
 export let finishInstance: (instance: Instance, status: FinishStatus) => void;
+/**
+ * Shutdown with spans that never ended: the instance will finish `cancelled`, now when no span is
+ * open, else when the recorder has ended the last one.
+ */
+export let cancelInstanceAtShutdown: (instance: Instance) => void;
 /** Aborts the instance's signal; `false` when it was already terminated or has finished. */
 export let terminateInstance: (instance: Instance, reason: string) => boolean;
 
@@ -84,6 +89,11 @@ export class Instance implements Settleable {
     isInstanceFinished = (instance) => instance.#finished;
     finishInstance = (instance, status) => {
       if (!instance.#finished) instance.#finish(status);
+    };
+    cancelInstanceAtShutdown = (instance) => {
+      if (instance.#finished) return;
+      instance.#status = 'cancelled';
+      if (instance.#openSpans === 0) instance.#finish('cancelled');
     };
     terminateInstance = (instance, reason) => {
       if (instance.signal.aborted || instance.#finished) return false;

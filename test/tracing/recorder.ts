@@ -28,6 +28,8 @@ t.test('Recorder counts instances and spans and turns them into sink events', as
     payloadsTruncated: 0,
     spansSkippedStackDepth: 0,
     spansAfterInstanceFinished: 0,
+    spansCancelledAtShutdown: 0,
+    instancesCancelledAtShutdown: 0,
     telemetryErrors: 0,
   });
   t.match(sink.instances(), [{ id: 'given-id', purpose: 'purpose', status: 'active' }, { status: 'complete' }]);
