@@ -39,8 +39,8 @@ export let isInstanceFinished: (instance: Instance) => boolean;
 /** Finishes the instance now, whatever is still open (the default instance at shutdown). */
 export let finishInstance: (instance: Instance, status: FinishStatus) => void;
 /**
- * Shutdown with spans that never ended: the instance will finish `cancelled`, now when no span is
- * open, else when the recorder has ended the last one.
+ * Shutdown with work still open: the instance will finish `cancelled` when the recorder has ended
+ * its last open span (the recorder finishes it itself when none is open).
  */
 export let cancelInstanceAtShutdown: (instance: Instance) => void;
 /** Aborts the instance's signal; `false` when it was already terminated or has finished. */
@@ -91,9 +91,7 @@ export class Instance implements Settleable {
       if (!instance.#finished) instance.#finish(status);
     };
     cancelInstanceAtShutdown = (instance) => {
-      if (instance.#finished) return;
       instance.#status = 'cancelled';
-      if (instance.#openSpans === 0) instance.#finish('cancelled');
     };
     terminateInstance = (instance, reason) => {
       if (instance.signal.aborted || instance.#finished) return false;

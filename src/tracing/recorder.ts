@@ -138,7 +138,8 @@ export class Recorder implements SpanOwner {
     for (const instance of instances) cancelInstanceAtShutdown(instance);
     let spanCount = 0;
     for (let index = spans.length - 1; index >= 0; index--) if (cancelSpanAtShutdown(spans[index]!)) spanCount++;
-    // Spans beyond MAX_TRACKED_OPEN_SPANS were not remembered: their instances finish all the same.
+    // Instances with no span open (a callback that never settled), and those with spans beyond
+    // MAX_TRACKED_OPEN_SPANS, not remembered: they finish here.
     for (const instance of instances) finishInstance(instance, 'cancelled');
     this.spansCancelledAtShutdown += spanCount;
     this.instancesCancelledAtShutdown += instances.size;

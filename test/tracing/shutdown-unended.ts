@@ -138,3 +138,18 @@ t.test('a finished instance is not retained by the tracer (collectable)', async 
   t.equal(report.liveCollected, false, 'control: an instance still running is kept (the test can see retention)');
   t.same(report.statuses, ['complete', 'cancelled']);
 });
+
+t.test('an instance cancelled at shutdown stays cancelled when its callback settles later', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  let release!: () => void;
+  let id = '';
+  const done = tracer.withInstance((instance) => {
+    id = instance.id;
+    return new Promise<string>((resolve) => (release = () => resolve('late')));
+  });
+  await tracer.shutdown();
+  release();
+  t.equal(await done, 'late', 'the caller still gets its value');
+  t.equal(sink.instance(id)?.status, 'cancelled');
+  t.equal(tracer.stats().instancesFinished, 1, 'finished once');
+});
