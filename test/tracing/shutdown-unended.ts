@@ -116,7 +116,7 @@ t.test('through the delivery engine, the stored instance and span are cancelled,
     logger,
     flushIntervalMs: 5,
     redeliveryDelayMs: 5,
-    http: { maxRetries: 0 },
+    maxRetries: 0,
   });
   let instanceId = '';
   void tracer.withInstance((instance) => {
