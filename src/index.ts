@@ -2,7 +2,7 @@
 // models are at `prefactor-trace/api`, the local server at `prefactor-trace/server`.
 export { Tracer } from './tracing/tracer.js';
 export type { TracerStats, InstanceOptions, FlushOptions } from './tracing/tracer.js';
-export type { TracerOptions, TracerHttpOptions } from './tracing/tracer-options.js';
+export type { TracerOptions } from './tracing/tracer-options.js';
 export type { TracerCounters } from './tracing/recorder.js';
 export {
   init,

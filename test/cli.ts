@@ -45,7 +45,7 @@ t.test('prefactor-trace dev serves the API until SIGINT; view prints its trace; 
   t.teardown(() => dev.child.kill('SIGKILL'));
   t.equal(help.code, 0);
   t.match(help.stdout, /Usage: prefactor-trace <command>/);
-  t.match(dev.output(), `export PREFACTOR_API_URL=${dev.url} PREFACTOR_API_TOKEN=dev-token`);
+  t.match(dev.output(), `export PREFACTOR_API_URL=${dev.url}\nexport PREFACTOR_API_TOKEN=dev-token\nexport PREFACTOR_AGENT_ID=local-agent\n`);
   const id = await sendTrace(dev.url);
 
   const [view, bad] = await Promise.all([run(['view', '--url', dev.url]), run(['view', '--bogus'])]);

@@ -3,6 +3,7 @@ import {
   AgentInstance,
   ApiResponse,
   FinishAgentInstanceRequest,
+  RecordQualityRequest,
   RegisterAgentInstanceRequest,
   StartAgentInstanceRequest,
 } from '../models/index.js';
@@ -10,6 +11,16 @@ import { apiPath, PATHS } from '../models/routes.js';
 import { callOptions, pathId, validateInput } from './validate.js';
 
 const InstanceResponse = ApiResponse(AgentInstance);
+
+/** What `recordQuality()` takes. */
+export interface RecordQualityParams {
+  /** The quality schema name. */
+  readonly name: string;
+  /** The quality payload; `null` removes the recorded payload of `name`. */
+  readonly payload: Record<string, unknown> | null;
+  /** The idempotency key of this call (8 to 64 characters). @default a generated key */
+  readonly idempotencyKey?: string;
+}
 const InstanceListResponse = ApiResponse(AgentInstance.array());
 
 /** The agent instance endpoints (`/api/v1/agent_instance`). */
@@ -36,6 +47,17 @@ export class AgentInstancesEndpoint {
   async finish(id: string, params: FinishAgentInstanceRequest = {}, options?: CallOptions): Promise<AgentInstance> {
     const path = apiPath(PATHS.finishAgentInstance(pathId(id, 'id', 'agentInstances.finish()')));
     return this.#post(path, validateInput(FinishAgentInstanceRequest, params, 'agentInstances.finish()'), options);
+  }
+
+  /**
+   * Sets the quality payload `name` of an instance, or removes it with `payload: null` (other names
+   * are kept): `POST /api/v1/agent_instance/{id}/record_quality`. Answers the updated instance.
+   */
+  async recordQuality(id: string, params: RecordQualityParams, options?: CallOptions): Promise<AgentInstance> {
+    const path = apiPath(PATHS.recordQuality(pathId(id, 'id', 'agentInstances.recordQuality()')));
+    const { idempotencyKey, ...rest } = params ?? ({} as RecordQualityParams);
+    const wire = idempotencyKey === undefined ? rest : { ...rest, idempotency_key: idempotencyKey };
+    return this.#post(path, validateInput(RecordQualityRequest, wire, 'agentInstances.recordQuality()'), options);
   }
 
   /** One instance: `GET /api/v1/agent_instance/{id}`. */

@@ -4,6 +4,7 @@ export { PrefactorHttpClient } from './client.js';
 export type { CallOptions, RequestOptions, RetryInfo } from '../http/transport.js';
 export type { HttpClientConfig } from '../http/config.js';
 export type { CreateAgentSpanParams } from './agent-spans.js';
+export type { RecordQualityParams } from './agent-instances.js';
 export { PrefactorError, PrefactorConfigError } from '../errors.js';
 export type { PrefactorErrorCode } from '../errors.js';
 export {

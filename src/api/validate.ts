@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
 import type { CallOptions } from '../http/transport.js';
 import { PrefactorClientError } from '../http/errors.js';
-import { describeIssues } from '../http/map-error.js';
+import { describeIssues } from '../util/zod-issues.js';
 
 function refuse(call: string, problem: string): PrefactorClientError {
   return new PrefactorClientError(`Invalid argument to ${call}: ${problem}. Nothing was sent; fix the argument and call again.`, {
@@ -13,7 +13,7 @@ function refuse(call: string, problem: string): PrefactorClientError {
 /** Parses `input` with `schema`, or throws a `PrefactorClientError` code `invalid_request` naming the fields. */
 export function validateInput<S extends z.ZodType>(schema: S, input: unknown, call: string): z.output<S> {
   const result = schema.safeParse(input);
-  if (!result.success) throw refuse(call, describeIssues(result.error));
+  if (!result.success) throw refuse(call, describeIssues(result.error.issues));
   return result.data;
 }
 

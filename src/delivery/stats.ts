@@ -1,3 +1,4 @@
+import { errorText as textOfError } from '../util/error-text.js';
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { DROP_REASONS } from '../sinks/span-sink.js';
@@ -18,9 +19,7 @@ const DROP_HINTS: Record<DropReason, string> = {
 };
 
 /** An error's stack (or its text, for a thrown non-Error), for an `error` log line. */
-export function errorText(error: unknown): string {
-  return error instanceof Error && error.stack !== undefined ? error.stack : String(error);
-}
+export const errorText = (error: unknown): string => textOfError(error, 'stack');
 
 interface Storm {
   count: number;

@@ -1,4 +1,5 @@
 import { ERROR_CODES } from '../errors.js';
+import { backoffMs } from '../util/backoff.js';
 import {
   isTransientError,
   PrefactorApiError,
@@ -66,9 +67,8 @@ export function requestVerdict(error: unknown, bulk: boolean, count: number): 'n
 
 /**
  * The engine's pause after its `failures`-th consecutive transient failure, in milliseconds:
- * `baseMs * 2^(failures - 1)` capped at `maxMs`, with +/-20% jitter (`random` in [0, 1)).
+ * `baseMs * 2^(failures - 1)` with +/-20% jitter (`random` in [0, 1)), capped at `maxMs` (`backoffMs`).
  */
 export function redeliveryDelayMs(failures: number, baseMs: number, maxMs: number, random: number = Math.random()): number {
-  const exponential = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30));
-  return exponential * (0.8 + random * 0.4);
+  return backoffMs(Math.max(failures - 1, 0), { initialMs: baseMs, multiplier: 2, maxMs, jitter: 0.2 }, random);
 }

@@ -91,6 +91,17 @@ export const HTTP_CLIENT_CONFIG_KEYS = [
   'sdkHeader',
 ] as const;
 
+/** The keys of the client's tuning: every key of `HttpClientConfig` but `apiUrl` and `apiToken`. */
+export const HTTP_TUNING_KEYS = HTTP_CLIENT_CONFIG_KEYS.filter(
+  (key): key is Exclude<(typeof HTTP_CLIENT_CONFIG_KEYS)[number], 'apiUrl' | 'apiToken'> => key !== 'apiUrl' && key !== 'apiToken',
+);
+
+/** The client's tuning: `HttpClientConfig` without `apiUrl` and `apiToken`. */
+export type HttpTuningOptions = Omit<HttpClientConfig, 'apiUrl' | 'apiToken'>;
+
+/** `HttpTuningOptions` with every field resolved. */
+export type ResolvedHttpTuning = Omit<ResolvedHttpClientConfig, 'apiUrl' | 'apiToken'>;
+
 export const HTTP_CLIENT_DEFAULTS = {
   requestTimeoutMs: 30_000,
   connectTimeoutMs: 10_000,
@@ -123,8 +134,21 @@ export function resolveHttpClientConfig(
     throw new PrefactorConfigError('Missing `apiUrl`: pass it to PrefactorHttpClient or set PREFACTOR_API_URL');
   }
   const apiUrl = check.httpUrl('apiUrl', rawUrl);
-  const apiToken = checkToken(or('apiToken', env.PREFACTOR_API_TOKEN));
+  const rawToken = or('apiToken', env.PREFACTOR_API_TOKEN);
+  if (rawToken === undefined) {
+    throw new PrefactorConfigError('Missing `apiToken`: pass it to PrefactorHttpClient or set PREFACTOR_API_TOKEN');
+  }
+  const apiToken = checkToken(rawToken);
+  return { apiUrl, apiToken, ...resolveHttpTuning(options) };
+}
 
+/**
+ * Validates the tuning keys of `options` (every key but `apiUrl` and `apiToken`, which it ignores) and
+ * fills in the defaults. Throws a `PrefactorConfigError` naming the option and the value received.
+ */
+export function resolveHttpTuning(options: HttpTuningOptions): ResolvedHttpTuning {
+  const given = (key: keyof HttpTuningOptions): unknown => options[key];
+  const or = <T>(key: keyof HttpTuningOptions, fallback: T): unknown => given(key) ?? fallback;
   const requestTimeoutMs = check.positiveNumber('requestTimeoutMs', or('requestTimeoutMs', HTTP_CLIENT_DEFAULTS.requestTimeoutMs));
   const connectTimeoutMs = check.positiveNumber('connectTimeoutMs', or('connectTimeoutMs', HTTP_CLIENT_DEFAULTS.connectTimeoutMs));
   const maxRetries = check.nonNegativeInteger('maxRetries', or('maxRetries', HTTP_CLIENT_DEFAULTS.maxRetries));
@@ -153,8 +177,6 @@ export function resolveHttpClientConfig(
     invalidOption('sdkHeader', 'a non-empty string of printable characters, such as "my-adapter@1.2.0"', sdkHeader);
   }
   return {
-    apiUrl,
-    apiToken,
     requestTimeoutMs,
     connectTimeoutMs,
     maxRetries,
@@ -167,11 +189,8 @@ export function resolveHttpClientConfig(
   };
 }
 
-/** Checks the token without ever showing it: the message names only its type or its defect. */
-function checkToken(value: unknown): string {
-  if (value === undefined) {
-    throw new PrefactorConfigError('Missing `apiToken`: pass it to PrefactorHttpClient or set PREFACTOR_API_TOKEN');
-  }
+/** Checks a token without ever showing it: the message names only its type or its defect. */
+export function checkToken(value: unknown): string {
   if (typeof value !== 'string') {
     throw new PrefactorConfigError(
       `Expected \`apiToken\` to be a non-empty string, got a value of type ${typeof value}`,

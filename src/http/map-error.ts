@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HTTPError, TimeoutError } from 'got';
-import type { z } from 'zod';
 import { ERROR_CODES } from '../errors.js';
+import { isNonArrayObject } from '../util/objects.js';
 import { ApiErrorBody } from '../models/api-response.js';
 import {
   bodySnippet,
@@ -33,12 +33,6 @@ export interface CallContext {
 
 type Headers = IncomingHttpHeaders;
 
-/** A plain zod issue list: `details.id: Invalid input; status: ...` (at most 5 issues). */
-export function describeIssues(error: z.ZodError): string {
-  const shown = error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  if (error.issues.length > 5) shown.push(`and ${error.issues.length - 5} more`);
-  return shown.join('; ');
-}
 
 const label = ({ request }: CallContext): string => `${request.method} ${request.path}`;
 
@@ -73,7 +67,7 @@ export function parseJsonObject(statusCode: number, headers: Headers, text: stri
   } catch (error) {
     throw contractError('a body that is not JSON', statusCode, headers, text, ctx, error);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isNonArrayObject(parsed)) {
     throw contractError('JSON that is not an object', statusCode, headers, text, ctx);
   }
   return parsed as Record<string, unknown>;
@@ -108,7 +102,8 @@ export function errorFromResponse(statusCode: number, headers: Headers, text: st
     return contractError('an error body that is not {"status": "error", "code", "message"}', statusCode, headers, text, ctx, parsed.error);
   }
   const { code: apiCode, message, errors } = parsed.data;
-  const fieldErrors = errors ?? undefined;
+  // The API may echo the token back in a field's message: the map is cut like every other text.
+  const fieldErrors = errors ? (redactDeep(errors, ctx.redact) as Record<string, unknown>) : undefined;
   const summary = fieldErrors
     ? ` (${Object.entries(fieldErrors)
         .slice(0, 5)
@@ -129,6 +124,14 @@ export function errorFromResponse(statusCode: number, headers: Headers, text: st
   if (statusCode === 404) return new PrefactorNotFoundError(text_, options);
   if (statusCode === 400 || statusCode === 422) return new PrefactorValidationError(text_, options);
   return new PrefactorApiError(text_, options);
+}
+
+/** `value` (JSON data) with `redact` applied to every string in it, keys included. */
+function redactDeep(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, redact));
+  if (isNonArrayObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [redact(key), redactDeep(item, redact)]));
+  return value;
 }
 
 /** A plain system error to keep as `cause`: got's own errors hold the request options, headers (the token) included. */

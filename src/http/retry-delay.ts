@@ -1,3 +1,5 @@
+import { backoffMs } from '../util/backoff.js';
+
 /** The part of the client configuration that decides retry delays. */
 export interface RetryDelayConfig {
   readonly maxRetries: number;
@@ -39,7 +41,6 @@ export function retryDelayMs(
   if (attempt >= config.maxRetries) return undefined;
   const retryAfter = parseRetryAfterMs(retryAfterHeader, now);
   if (retryAfter !== undefined) return Math.min(retryAfter, config.maxRetryDelayMs);
-  const base = config.initialRetryDelayMs * config.retryMultiplier ** attempt;
-  const jittered = base * (1 - RETRY_JITTER + 2 * RETRY_JITTER * random());
-  return Math.round(Math.min(jittered, config.maxRetryDelayMs));
+  const backoff = { initialMs: config.initialRetryDelayMs, multiplier: config.retryMultiplier, maxMs: config.maxRetryDelayMs, jitter: RETRY_JITTER };
+  return Math.round(backoffMs(attempt, backoff, random()));
 }

@@ -14,7 +14,9 @@ import {
   type PrefactorHttpError,
 } from './errors.js';
 import { generateIdempotencyKey, idempotencyKeyProblem } from './idempotency.js';
-import { contractError, describeIssues, errorFromGot, parseJsonObject, type CallContext } from './map-error.js';
+import { contractError, errorFromGot, parseJsonObject, type CallContext } from './map-error.js';
+import { describeIssues } from '../util/zod-issues.js';
+import { isNonArrayObject } from '../util/objects.js';
 import { retryDelayMs } from './retry-delay.js';
 import { buildSdkHeader, SDK_HEADER_ENTRY } from './sdk-header.js';
 
@@ -83,8 +85,6 @@ function sleep(ms: number, signal: AbortSignal, unref: boolean): Promise<boolean
   });
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The HTTP transport under `PrefactorHttpClient`: one call is a method and a path, sent with retries and
@@ -163,14 +163,14 @@ export class HttpTransport {
 
     let key: string | undefined;
     if (!NO_KEY_METHODS.has(upper)) {
-      const fromBody = isPlainObject(options.json) ? options.json.idempotency_key : undefined;
+      const fromBody = isNonArrayObject(options.json) ? options.json.idempotency_key : undefined;
       key = options.idempotencyKey ?? (typeof fromBody === 'string' ? fromBody : this.generateIdempotencyKey());
       const problem = idempotencyKeyProblem(key);
       if (problem) throw refuse(`the idempotency key ${problem}`);
     }
     let body = options.body;
     if (body === undefined && options.json !== undefined) {
-      body = JSON.stringify(isPlainObject(options.json) && key ? { ...options.json, idempotency_key: key } : options.json);
+      body = JSON.stringify(isNonArrayObject(options.json) && key ? { ...options.json, idempotency_key: key } : options.json);
     }
     // A Buffer, encoded once for every attempt: for a string got measures content-length with
     // `new TextEncoder().encode(body)`, a second full copy of the body on each attempt.
@@ -243,7 +243,7 @@ export class HttpTransport {
         const result = options.schema.safeParse(parsed);
         if (!result.success) {
           throw contractError(
-            `a body that does not fit the expected response (${describeIssues(result.error)})`,
+            `a body that does not fit the expected response (${describeIssues(result.error.issues)})`,
             response.statusCode,
             response.headers,
             response.body,

@@ -31,9 +31,9 @@ export const AgentSchemaVersionForRegister = z.looseObject({
 });
 export type AgentSchemaVersionForRegister = z.input<typeof AgentSchemaVersionForRegister>;
 
-/** Body of `POST /api/v1/agent_instance/register` (flat). */
+/** Body of `POST /api/v1/agent_instance/register` (flat). Without `agent_id`, the token (deployment-scoped) decides the agent. */
 export const RegisterAgentInstanceRequest = z.object({
-  agent_id: z.string().min(1),
+  agent_id: z.string().min(1).nullish(),
   agent_version: AgentVersionForRegister,
   agent_schema_version: AgentSchemaVersionForRegister,
   id: z.string().min(1).nullish(),
@@ -71,6 +71,21 @@ export const AgentInstanceSpanCounts = z.looseObject({
 });
 export type AgentInstanceSpanCounts = z.infer<typeof AgentInstanceSpanCounts>;
 
+/** Body of `POST /api/v1/agent_instance/{id}/record_quality`: `payload: null` removes the quality payload `name`. */
+export const RecordQualityRequest = z.object({
+  name: z.string().min(1),
+  payload: JsonObject.nullable(),
+  idempotency_key: IdempotencyKey.nullish(),
+});
+export type RecordQualityRequest = z.input<typeof RecordQualityRequest>;
+
+/**
+ * The status of an agent instance as the API may report it: a span status, or `terminated` (an
+ * instance stopped by the killswitch; the tracer treats it as the killswitch).
+ */
+export const AgentInstanceStatus = z.enum([...AgentStatus.options, 'terminated']);
+export type AgentInstanceStatus = z.infer<typeof AgentInstanceStatus>;
+
 /** An agent instance as the API returns it. Fields the API adds later are kept. */
 export const AgentInstance = z.looseObject({
   type: z.literal('agent_instance'),
@@ -79,11 +94,17 @@ export const AgentInstance = z.looseObject({
   agent_id: z.string(),
   agent_version_id: z.string(),
   environment_id: z.string(),
-  status: AgentStatus,
+  /** The deployment the instance runs in (answers of older API versions lack it). */
+  agent_deployment_id: z.string().nullish(),
+  status: AgentInstanceStatus,
   inserted_at: IsoTimestamp,
   updated_at: IsoTimestamp,
   started_at: IsoTimestamp.nullish(),
   finished_at: IsoTimestamp.nullish(),
   span_counts: AgentInstanceSpanCounts.nullish(),
+  termination_reason: z.string().nullish(),
+  purpose: z.string().nullish(),
+  /** Quality payloads by name (`record_quality`). */
+  quality_payloads: z.record(z.string(), JsonObject).nullish(),
 });
 export type AgentInstance = z.infer<typeof AgentInstance>;

@@ -1,3 +1,4 @@
+import { isNonArrayObject } from '../util/objects.js';
 import { z } from 'zod';
 
 /** Every status an agent instance or span can be in, as on the wire. */
@@ -35,7 +36,7 @@ export const IdempotencyKey = z.string().min(MIN_IDEMPOTENCY_KEY_LENGTH).max(MAX
  * rest of the validation together).
  */
 export const JsonObject = z.custom<Record<string, unknown>>(
-  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  isNonArrayObject,
   { message: 'Invalid input: expected a JSON object' },
 );
 export type JsonObject = Record<string, unknown>;

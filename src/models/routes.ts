@@ -15,6 +15,7 @@ export const PATHS = {
   agentInstance: (id: string): string => `agent_instance/${id}`,
   startAgentInstance: (id: string): string => `agent_instance/${id}/start`,
   finishAgentInstance: (id: string): string => `agent_instance/${id}/finish`,
+  recordQuality: (id: string): string => `agent_instance/${id}/record_quality`,
   agentSpans: 'agent_spans',
   finishAgentSpan: (id: string): string => `agent_spans/${id}/finish`,
   bulk: 'bulk',

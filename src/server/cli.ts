@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { AgentInstance, AgentSpan } from '../models/index.js';
 import { apiPath, PATHS } from '../models/routes.js';
 import { startLocalServer } from './index.js';
-import { readJournal } from './journal.js';
+import { replayJournal } from './journal.js';
 import { renderInstanceList } from './list.js';
 import { Store } from './store.js';
 import { buildSpanTree, renderSpanTree } from './tree.js';
@@ -28,7 +28,7 @@ Commands:
 Run \`prefactor-trace <command> --help\` for a command's options.
 `;
 
-const DEV_USAGE = `Usage: prefactor-trace dev [--port 4318] [--data .prefactor] [--token dev-token] [--memory]
+const DEV_USAGE = `Usage: prefactor-trace dev [--port 4318] [--data .prefactor] [--token dev-token] [--agent-id ID] [--memory]
 
 Runs the local Prefactor-compatible API server on 127.0.0.1 until Ctrl-C.
 
@@ -37,6 +37,9 @@ Options:
   --data <dir>     Directory of the journal (data.ndjson), replayed on start (default .prefactor)
   --memory         Keep nothing on disk
   --token <t>      The bearer token clients must send (default dev-token)
+  --agent-id <id>  Make the token deployment-scoped to this agent: a register naming another
+                   agent is 403 (default: account-wide; a register without agent_id gets local-agent)
+  --deployment-id <id>  The deployment of the token's agent (default local-deployment)
   --faults <json>  Fault injection, e.g. '{"errorRate":0.1,"latencyMs":50}'
   --seed <n>       Seed of the fault injection (default 1)
 `;
@@ -87,6 +90,8 @@ async function dev(args: readonly string[], io: CliIo): Promise<number> {
     data: { type: 'string' },
     memory: { type: 'boolean' },
     token: { type: 'string' },
+    'agent-id': { type: 'string' },
+    'deployment-id': { type: 'string' },
     faults: { type: 'string' },
     seed: { type: 'string' },
   });
@@ -104,12 +109,24 @@ async function dev(args: readonly string[], io: CliIo): Promise<number> {
     throw new CliError(`--faults is not valid JSON: pass an object such as '{"errorRate":0.1}'`);
   }
   const dataFile = values.memory ? undefined : join(values.data ?? '.prefactor', 'data.ndjson');
-  const server = await startLocalServer({ port, token: values.token ?? 'dev-token', dataFile, faults: faults as never, seed });
+  const server = await startLocalServer({
+    port,
+    token: values.token ?? 'dev-token',
+    agentId: values['agent-id'],
+    agentDeploymentId: values['deployment-id'],
+    dataFile,
+    faults: faults as never,
+    seed,
+  });
+  const scope = values['agent-id'] === undefined ? 'account-wide' : 'deployment-scoped';
   io.stdout(
     `prefactor-trace local server listening on ${server.url}\n` +
       `${dataFile ? `Journal: ${dataFile} (${server.instances().length} agent instances replayed)` : 'In memory: nothing is kept on disk'}\n` +
-      `Point the SDK at it:\n` +
-      `  export PREFACTOR_API_URL=${server.url} PREFACTOR_API_TOKEN=${server.token}\n` +
+      `Token: ${scope}, agent ${server.agentId}, deployment ${server.agentDeploymentId}\n` +
+      `Point the SDK at it (PREFACTOR_AGENT_ID is optional: without it the token decides the agent):\n` +
+      `export PREFACTOR_API_URL=${server.url}\n` +
+      `export PREFACTOR_API_TOKEN=${server.token}\n` +
+      `export PREFACTOR_AGENT_ID=${server.agentId}\n` +
       `View the newest trace: npx prefactor-trace view --url ${server.url}\n` +
       `Open the viewer: ${server.url}/#token=${encodeURIComponent(server.token)}\n` +
       `Press Ctrl-C to stop.\n`,
@@ -167,15 +184,15 @@ interface Source {
 
 function fromJournal(dir: string): Source {
   const file = join(dir, 'data.ndjson');
-  const load = (): Store => {
+  const load = async (): Promise<Store> => {
     const store = new Store();
-    store.load(readJournal(file).entries);
+    await replayJournal(file, (entry) => store.replay(entry));
     return store;
   };
   return {
-    list: async () => load().instances(),
+    list: async () => (await load()).instances(),
     one: async (instanceId) => {
-      const store = load();
+      const store = await load();
       const instance = instanceId === undefined ? store.instances()[0] : store.instance(instanceId);
       if (!instance) throw new CliError(instanceId === undefined ? `No agent instances in ${file}: run an agent against \`prefactor-trace dev\` first` : `No agent instance ${instanceId} in ${file}`);
       return { instance, spans: store.spans(instance.id)! };
@@ -185,6 +202,10 @@ function fromJournal(dir: string): Source {
 
 function fromServer(url: string | undefined, token: string | undefined, env: NodeJS.ProcessEnv, timeoutMs: number): Source {
   const base = (url ?? (env.PREFACTOR_API_URL || 'http://127.0.0.1:4318')).replace(/\/+$/, '');
+  // Credentials in the URL (`http://user:pass@host`) never reach a message.
+  const credentials = /^[a-z][a-z0-9+.-]*:\/\/([^/@]*)@/i.exec(base)?.[1];
+  const hide = (text: string): string => (credentials ? text.split(credentials).join('***') : text);
+  const shown = hide(base);
   const bearer = token ?? (env.PREFACTOR_API_TOKEN || 'dev-token');
   const get = async <T>(path: string): Promise<T> => {
     let response: Response;
@@ -192,12 +213,12 @@ function fromServer(url: string | undefined, token: string | undefined, env: Nod
       response = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${bearer}` }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       const { cause } = error as { cause?: { code?: string; message?: string } };
-      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
-      throw new CliError(`Could not reach ${base} (${reason}): start it with \`prefactor-trace dev\`, or pass --url or --data`);
+      const reason = hide(cause?.code ?? cause?.message ?? (error as Error).message);
+      throw new CliError(`Could not reach ${shown} (${reason}): start it with \`prefactor-trace dev\`, or pass --url or --data`);
     }
     const body = (await response.json().catch(() => ({}))) as { status?: string; details?: unknown; code?: string; message?: string };
     if (!response.ok || body.status !== 'success') {
-      throw new CliError(`${base} answered GET ${path} with ${response.status}${body.code ? ` ${body.code}` : ''}${body.message ? `: ${body.message}` : ''}`);
+      throw new CliError(`${shown} answered GET ${path} with ${response.status}${body.code ? ` ${body.code}` : ''}${body.message ? `: ${body.message}` : ''}`);
     }
     return body.details as T;
   };
@@ -207,7 +228,7 @@ function fromServer(url: string | undefined, token: string | undefined, env: Nod
       let instance: AgentInstance | undefined;
       if (instanceId === undefined) {
         instance = (await get<AgentInstance[]>(apiPath(PATHS.agentInstances)))[0];
-        if (!instance) throw new CliError(`No agent instances on ${base} yet: run an agent against it first`);
+        if (!instance) throw new CliError(`No agent instances on ${shown} yet: run an agent against it first`);
       } else {
         instance = await get<AgentInstance>(apiPath(PATHS.agentInstance(encodeURIComponent(instanceId))));
       }

@@ -4,11 +4,20 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AgentInstance, AgentSpan } from '../models/index.js';
+import { resolveLogger } from '../util/logger.js';
+import type { Logger } from '../util/logger.js';
 import { assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../util/option-checks.js';
+import { TokenCheck } from './auth.js';
+import { BodyBudget, readBody } from './body.js';
+import type { BodyLimits, BodyRefusal, BodyResult } from './body.js';
 import { FaultInjector } from './faults.js';
-import type { FaultCounts, FaultKind, FaultOptions } from './faults.js';
-import { Journal, readJournal } from './journal.js';
+import type { FaultCounts, FaultDecision, FaultKind, FaultOptions } from './faults.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_BUFFERED_BYTES, MAX_JSON_DEPTH } from './limits.js';
+import { Journal, replayJournal } from './journal.js';
+import type { ReplaySummary } from './journal.js';
+import type { TokenScope } from './records.js';
 import { route } from './routes.js';
+import type { RouteResult } from './routes.js';
 import { Store } from './store.js';
 import type { SpanListener } from './store.js';
 import { buildSpanTree } from './tree.js';
@@ -18,7 +27,8 @@ import { serveViewer } from './viewer/index.js';
 export type { FaultCounts, FaultKind, FaultOptions } from './faults.js';
 export { buildSpanTree, formatDuration, renderSpanTree } from './tree.js';
 export type { RenderTreeOptions, SpanTreeNode } from './tree.js';
-export { readJournal } from './journal.js';
+export { readJournal, replayJournal } from './journal.js';
+export type { JournalEntry, ReplaySummary } from './journal.js';
 
 /** Options of `startLocalServer`. The server binds 127.0.0.1 only. */
 export interface LocalServerOptions {
@@ -26,14 +36,39 @@ export interface LocalServerOptions {
   readonly port?: number;
   /** The bearer token every request must carry. @default 'dev-token' */
   readonly token?: string;
+  /**
+   * The agent `token` belongs to. Given, the token is deployment-scoped: a register naming another
+   * agent is 403 `forbidden`. Not given, the token is account-wide: a register without `agent_id`
+   * gets the default agent `'local-agent'`, and a register naming any agent is accepted.
+   * @default undefined (account-wide, default agent 'local-agent')
+   */
+  readonly agentId?: string;
+  /** The deployment `token` belongs to: every instance of the token's agent runs in it. @default 'local-deployment' */
+  readonly agentDeploymentId?: string;
   /** NDJSON journal: every applied change is appended, and the file is replayed on start. @default undefined (in memory) */
   readonly dataFile?: string;
   /** Fault injection from the start (see `FaultOptions`). @default {} (none) */
   readonly faults?: FaultOptions;
   /** Seed of the fault PRNG: the same seed and requests give the same faults. @default 1 */
   readonly seed?: number;
-  /** Largest request body accepted, in bytes (413 above). @default 67108864 (64 MiB) */
+  /**
+   * Largest request body accepted, in bytes: a larger `Content-Length` is refused (413) before the
+   * body is read, and a body that grows past it is refused as soon as it does.
+   * @default 16777216 (16 MiB)
+   */
   readonly maxBodyBytes?: number;
+  /**
+   * Request body bytes held at once, across all requests: a request that would go over is answered
+   * 503 `server_busy` with `Retry-After: 1`.
+   * @default 67108864 (64 MiB)
+   */
+  readonly maxBufferedBytes?: number;
+  /**
+   * Where the server says what it could not do (a torn or damaged journal line skipped at start).
+   * Any object with `debug`/`info`/`warn`/`error`; `false` silences it.
+   * @default a logger writing warnings to stderr
+   */
+  readonly logger?: Logger | false;
 }
 
 /** The payload of the `'request'` event, emitted once per request when it is answered (or not). */
@@ -56,40 +91,57 @@ export interface LocalServerEvents {
   span: [span: AgentSpan, change: 'created' | 'finished'];
 }
 
-const OPTION_KEYS = ['port', 'token', 'dataFile', 'faults', 'seed', 'maxBodyBytes'] as const;
+const OPTION_KEYS = ['port', 'token', 'agentId', 'agentDeploymentId', 'dataFile', 'faults', 'seed', 'maxBodyBytes', 'maxBufferedBytes', 'logger'] as const;
 
 /**
  * A Prefactor-compatible API server on 127.0.0.1, in memory or journaled, with fault injection.
  *
  * Each request meets, in order: an outage (socket destroyed, no answer; during an outage new
- * connections are destroyed as soon as they are accepted), the added latency, the drawn fault (drop,
- * 5xx, 429: nothing applied), the bearer token check (401), the route (applied, journaled), then a
- * stall (no answer) or a malformed body if one was drawn.
+ * connections are destroyed as soon as they are accepted), the bearer token check (401, before the
+ * body is read), the added latency, the body limits (413, 400, 503), the drawn fault (drop, 5xx,
+ * 429: nothing applied), the route (applied, journaled), then a stall (no answer) or a malformed
+ * body if one was drawn.
  */
 export class LocalServer extends EventEmitter<LocalServerEvents> {
   /** `http://127.0.0.1:PORT` (the API is under `/api/v1`). */
   readonly url: string;
   /** The bearer token requests must carry. */
   readonly token: string;
+  /** The agent the token belongs to (a register without `agent_id` gets it). */
+  readonly agentId: string;
+  /** The deployment the token belongs to (every instance of `agentId` runs in it). */
+  readonly agentDeploymentId: string;
   /** The journal file, when persistent. */
   readonly dataFile: string | undefined;
+  /** What the start-up replay of `dataFile` read (`undefined` in memory). */
+  readonly journalReplay: ReplaySummary | undefined;
   #server: Server;
   #store: Store;
   #faults: FaultInjector;
-  #maxBodyBytes: number;
+  #tokens: TokenCheck<TokenScope>;
+  #bodyLimits: BodyLimits;
   #closing: Promise<void> | undefined;
   /** Aborted by close(), so pending latency delays end with the server. */
   #closed = new AbortController();
 
   /** Use `startLocalServer()`. */
-  constructor(server: Server, store: Store, faults: FaultInjector, options: { token: string; dataFile?: string; maxBodyBytes: number }) {
+  constructor(
+    server: Server,
+    store: Store,
+    faults: FaultInjector,
+    options: { token: string; scope: TokenScope; dataFile?: string; maxBodyBytes: number; maxBufferedBytes: number; replay?: ReplaySummary },
+  ) {
     super();
     this.#server = server;
     this.#store = store;
     this.#faults = faults;
     this.token = options.token;
     this.dataFile = options.dataFile;
-    this.#maxBodyBytes = options.maxBodyBytes;
+    this.journalReplay = options.replay;
+    this.agentId = options.scope.agentId;
+    this.agentDeploymentId = options.scope.agentDeploymentId;
+    this.#tokens = new TokenCheck(new Map([[options.token, options.scope]]));
+    this.#bodyLimits = { maxBytes: options.maxBodyBytes, budget: new BodyBudget(options.maxBufferedBytes), maxDepth: MAX_JSON_DEPTH };
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     server.on('connection', (socket) => {
       if (this.#faults.refuse()) socket.destroy();
@@ -161,16 +213,37 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
     const headerKey = typeof header === 'string' ? header : undefined;
     info.idempotencyKey = headerKey ?? null;
     if (this.#faults.refuse()) return this.#drop(request, info, 'outage');
+    // Before a byte of the body is read: a client without the token costs the server nothing.
+    const scope = this.#tokens.match(request.headers.authorization);
+    if (scope === undefined) {
+      return this.#refuse(request, response, info, 401, 'unauthorized', "Missing or invalid bearer token: send `Authorization: Bearer <token>` with the server's token");
+    }
     const decision = this.#faults.decide();
-    let body: string;
+    let body: BodyResult;
     try {
       if (decision.latencyMs > 0) await delay(decision.latencyMs, undefined, { signal: this.#closed.signal });
-      body = await readBody(request, this.#maxBodyBytes);
-    } catch (error) {
+      body = await readBody(request, this.#bodyLimits);
+    } catch {
       // Closed during the latency, or the client went away mid-body: nobody to answer.
-      if (!(error instanceof BodyTooLargeError)) return this.#drop(request, info, null);
-      return this.#send(response, info, 413, { status: 'error', code: 'payload_too_large', message: `The request body is over ${this.#maxBodyBytes} bytes: send smaller batches` });
+      return this.#drop(request, info, null);
     }
+    if ('refused' in body) return this.#refuseBody(request, response, info, body.refused);
+    try {
+      await this.#answer(request, response, info, url, body.text, { headerKey, scope }, decision);
+    } finally {
+      this.#bodyLimits.budget.release(body.bytes);
+    }
+  }
+
+  async #answer(
+    request: IncomingMessage,
+    response: ServerResponse,
+    info: RequestInfo,
+    url: URL,
+    body: string,
+    { headerKey, scope }: { headerKey: string | undefined; scope: TokenScope },
+    decision: FaultDecision,
+  ): Promise<void> {
     if (decision.kind === 'drop') return this.#drop(request, info, 'drop');
     if (decision.kind === 'error') {
       info.fault = 'error';
@@ -181,13 +254,10 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
       response.setHeader('Retry-After', String(decision.retryAfterSeconds));
       return this.#send(response, info, 429, { status: 'error', code: 'rate_limited', message: `Too many requests: retry after ${decision.retryAfterSeconds} s` });
     }
-    if (request.headers.authorization !== `Bearer ${this.token}`) {
-      return this.#send(response, info, 401, { status: 'error', code: 'unauthorized', message: 'Missing or invalid bearer token: send `Authorization: Bearer <token>` with the server\'s token' });
-    }
-    let result: ReturnType<typeof route>;
+    let result: RouteResult;
     const minimal = prefersMinimal(request.headers.prefer);
     try {
-      result = route(this.#store, { method: info.method, path: url.pathname, query: url.searchParams, body, headerKey, minimal });
+      result = await route(this.#store, { method: info.method, path: url.pathname, query: url.searchParams, body, headerKey, minimal, scope });
       /* c8 ignore start -- defensive: a bug in a handler answers 500 instead of crashing the process */
     } catch (error) {
       this.#store.flush();
@@ -212,6 +282,28 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
     this.#send(response, info, result.statusCode, result.json);
   }
 
+  /** Answers a body refused by `readBody`. */
+  #refuseBody(request: IncomingMessage, response: ServerResponse, info: RequestInfo, refusal: BodyRefusal): void {
+    const { maxBytes, budget, maxDepth } = this.#bodyLimits;
+    if (refusal === 'too_large') {
+      return this.#refuse(request, response, info, 413, 'payload_too_large', `The request body is over ${maxBytes} bytes: send smaller batches`);
+    }
+    if (refusal === 'too_deep') {
+      return this.#refuse(request, response, info, 400, 'json_too_deep', `The request body nests objects and arrays deeper than ${maxDepth} levels: flatten the payload`);
+    }
+    response.setHeader('Retry-After', '1');
+    this.#refuse(request, response, info, 503, 'server_busy', `The server holds ${budget.maxBytes} bytes of request bodies already: retry shortly`);
+  }
+
+  /**
+   * Answers an error without reading (the rest of) the body: the connection is closed after the
+   * answer, so the unread bytes are discarded with it instead of being read on a kept-alive socket.
+   */
+  #refuse(request: IncomingMessage, response: ServerResponse, info: RequestInfo, status: number, code: string, message: string): void {
+    if (!request.complete) response.setHeader('Connection', 'close');
+    this.#send(response, info, status, { status: 'error', code, message });
+  }
+
   #drop(request: IncomingMessage, info: RequestInfo, fault: FaultKind | null): void {
     info.fault = fault;
     request.socket.destroy();
@@ -229,30 +321,22 @@ export class LocalServer extends EventEmitter<LocalServerEvents> {
   }
 }
 
-class BodyTooLargeError extends Error {}
-
 /** Whether a `Prefer` header (RFC 7240) asks for `return=minimal`. */
 function prefersMinimal(header: string | string[] | undefined): boolean {
   return header !== undefined && /(?:^|[,;\s])return=minimal(?:$|[,;\s])/i.test(String(header));
 }
 
-function readBody(request: IncomingMessage, maxBytes: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        request.removeAllListeners('data');
-        request.resume();
-        reject(new BodyTooLargeError());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
+/** The agent of the default (account-wide) token: a register without `agent_id` gets it. */
+export const DEFAULT_AGENT_ID = 'local-agent';
+/** The deployment of the default token's agent. */
+export const DEFAULT_DEPLOYMENT_ID = 'local-deployment';
+
+/** The one warning of a replay that skipped lines. */
+function replayWarning(file: string, replay: ReplaySummary): string {
+  const parts: string[] = [];
+  if (replay.torn > 0) parts.push('its last line was cut short (a write interrupted, e.g. by kill -9) and was skipped');
+  if (replay.skipped > 0) parts.push(`damaged lines skipped: ${replay.skipped}`);
+  return `Journal ${file}: ${parts.join('; ')}; ${replay.applied} entries replayed. New changes are appended after it.`;
 }
 
 /** Starts the local server on 127.0.0.1 (replaying `dataFile` first, when given). */
@@ -262,19 +346,28 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) invalidOption('port', 'an integer from 0 to 65535', port);
   const token = options.token === undefined ? 'dev-token' : check.nonEmptyString('token', options.token);
+  const scope: TokenScope = {
+    agentId: options.agentId === undefined ? DEFAULT_AGENT_ID : check.nonEmptyString('agentId', options.agentId),
+    agentDeploymentId: options.agentDeploymentId === undefined ? DEFAULT_DEPLOYMENT_ID : check.nonEmptyString('agentDeploymentId', options.agentDeploymentId),
+    deploymentScoped: options.agentId !== undefined,
+  };
   const seed = options.seed === undefined ? 1 : check.nonNegativeInteger('seed', options.seed);
-  const maxBodyBytes = options.maxBodyBytes === undefined ? 64 * 1024 * 1024 : check.positiveInteger('maxBodyBytes', options.maxBodyBytes);
+  const maxBodyBytes = options.maxBodyBytes === undefined ? DEFAULT_MAX_BODY_BYTES : check.positiveInteger('maxBodyBytes', options.maxBodyBytes);
+  const maxBufferedBytes =
+    options.maxBufferedBytes === undefined ? Math.max(DEFAULT_MAX_BUFFERED_BYTES, maxBodyBytes) : check.positiveInteger('maxBufferedBytes', options.maxBufferedBytes);
+  const logger = resolveLogger(options.logger);
   const faults = new FaultInjector(options.faults, seed);
   // The store reports spans to the server, which does not exist yet: forward through a variable.
   let localServer: LocalServer | undefined;
   const onSpan: SpanListener = (span, change) => localServer!.emit('span', span, change);
-  let store: Store;
-  if (options.dataFile === undefined) {
-    store = new Store(undefined, onSpan);
-  } else {
+  const store = new Store(undefined, onSpan);
+  let replay: ReplaySummary | undefined;
+  if (options.dataFile !== undefined) {
     const dataFile = check.nonEmptyString('dataFile', options.dataFile);
-    store = new Store(new Journal(dataFile), onSpan);
-    store.load(readJournal(dataFile).entries);
+    // Replayed before the journal is opened for writing (opening it starts a fresh line after a torn one).
+    replay = await replayJournal(dataFile, (entry) => store.replay(entry));
+    if (replay.torn > 0 || replay.skipped > 0) logger.warn(replayWarning(dataFile, replay));
+    store.attachJournal(new Journal(dataFile));
   }
   const server = createServer();
   // Longer than the clients' idle sockets live, so a reused keep-alive socket is not closed under a request.
@@ -289,6 +382,6 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
     );
     server.listen(port, '127.0.0.1', () => resolve());
   });
-  localServer = new LocalServer(server, store, faults, { token, dataFile: options.dataFile, maxBodyBytes });
+  localServer = new LocalServer(server, store, faults, { token, scope, dataFile: options.dataFile, maxBodyBytes, maxBufferedBytes, replay });
   return localServer;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AgentInstanceSpanCounts, AgentStatus } from '../models/index.js';
 import type { SuccessBody } from './responses.js';
 
@@ -9,6 +10,8 @@ export interface InstanceRecord {
   agent_id: string;
   agent_version_id: string;
   environment_id: string;
+  /** The deployment the instance runs in (absent in journals written before deployments). */
+  agent_deployment_id?: string;
   status: AgentStatus;
   inserted_at: string;
   updated_at: string;
@@ -16,15 +19,40 @@ export interface InstanceRecord {
   finished_at: string | null | undefined;
   /** Set by the killswitch (`LocalServer.terminate`). */
   termination_reason?: string | null;
+  /** Quality payloads by name (`record_quality`). */
+  quality_payloads?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * What a token stands for: the agent and deployment a register without `agent_id` gets. A
+ * deployment-scoped token refuses (403) a register naming another agent; an account-wide one (the
+ * default dev token) accepts any agent, and gives each other agent a deployment of its own.
+ */
+export interface TokenScope {
+  readonly agentId: string;
+  readonly agentDeploymentId: string;
+  readonly deploymentScoped: boolean;
 }
 /** A stored success response, replayed for a repeated idempotency key (as the journal holds it). */
 export type StoredResponse = SuccessBody;
 
-/** What an idempotency key on a route answered: the validated input and the success body. */
+/** What an idempotency key on a route answered: the validated input (or its hash) and the success body. */
 export interface IdempotencyRecord {
-  /** The validated input (its `idempotency_key`, if any, is ignored: `canonicalInput`). */
-  readonly input: unknown;
+  /** The validated input (kept in memory when there is no journal). */
+  readonly input?: unknown;
+  /** `hashInput` of the validated input (journaled and replayed). */
+  readonly hash?: string;
   readonly res: StoredResponse;
+}
+
+/** Whether `input` is what `record` answered (same canonical JSON). */
+export function sameInput(record: IdempotencyRecord, input: unknown): boolean {
+  return record.hash === undefined ? canonicalInput(record.input) === canonicalInput(input) : record.hash === hashInput(input);
+}
+
+/** The SHA-256 (base64) of `canonicalInput(input)`: what tells a retry from a conflicting reuse of a key. */
+export function hashInput(input: unknown): string {
+  return createHash('sha256').update(canonicalInput(input)).digest('base64');
 }
 
 /**
@@ -51,10 +79,10 @@ export function nowIso(): string {
 
 /** Input of a registration, as validated. */
 export interface RegisterInput {
-  agent_id: string;
+  agent_id?: string | null | undefined;
   id?: string | null | undefined;
   environment_id?: string | null | undefined;
-  agent_version: { name?: string | null | undefined; external_identifier?: string | null | undefined };
+  agent_version?: { name?: string | null | undefined; external_identifier?: string | null | undefined } | null | undefined;
 }
 
 /** Input of a span creation, as validated. */

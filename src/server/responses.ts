@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { SpanControl } from '../models/index.js';
+import { MAX_ISSUES_IN_MESSAGE, MAX_REPORTED_ISSUES } from './limits.js';
 
 /** A success body: `{status: 'success', details, control?}`. */
 export interface SuccessBody {
@@ -14,6 +15,8 @@ export interface ErrorBody {
   code: string;
   message: string;
   errors?: Record<string, string>;
+  /** How many issues a validation found, when `errors` lists only the first ones. */
+  error_count?: number;
 }
 
 /**
@@ -53,19 +56,38 @@ export function failure(statusCode: number, code: string, message: string, error
   return { statusCode, body, json: JSON.stringify(body) };
 }
 
-/** The `errors` map of a zod error: field path (dot-joined, `prefix` first) -> message. */
+/** The `errors` map of zod issues: field path (dot-joined, `prefix` first) -> the first message, at most `MAX_REPORTED_ISSUES` paths. */
 export function issuesToErrors(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): Record<string, string> {
-  const errors: Record<string, string> = {};
-  for (const issue of issues) {
-    const path = [...prefix, ...issue.path].map(String).join('.') || 'body';
-    errors[path] ??= issue.message;
-  }
-  return errors;
+  return collectErrors(issues, prefix).errors;
 }
 
-/** A 422 `validation_error` outcome from a zod error. */
-export function validationFailure(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): Outcome {
-  const errors = issuesToErrors(issues, prefix);
-  const fields = Object.keys(errors).join(', ');
-  return failure(422, 'validation_error', `The request is invalid (${fields}): fix the fields listed in \`errors\``, errors);
+/** The `errors` map and how many distinct paths the issues have (the map may hold fewer). */
+function collectErrors(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[]): { errors: Record<string, string>; paths: number } {
+  const errors: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path].map(String).join('.') || 'body';
+    if (seen.has(path)) continue;
+    seen.add(path);
+    if (seen.size <= MAX_REPORTED_ISSUES) errors[path] = issue.message;
+  }
+  return { errors, paths: seen.size };
+}
+
+/**
+ * A 422 `validation_error` outcome from zod issues. The body names at most `MAX_REPORTED_ISSUES`
+ * fields in `errors` and `MAX_ISSUES_IN_MESSAGE` in the message; when that is not all of them,
+ * `error_count` says how many fields had issues (`issueCount`, when the caller counted further than
+ * `issues` goes). So the answer stays small whatever the request.
+ */
+export function validationFailure(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = [], issueCount?: number): Outcome {
+  const { errors, paths } = collectErrors(issues, prefix);
+  const count = issueCount ?? paths;
+  const fields = Object.keys(errors);
+  const cut = count > fields.length;
+  const shown = fields.slice(0, MAX_ISSUES_IN_MESSAGE).join(', ');
+  const more = cut || fields.length > MAX_ISSUES_IN_MESSAGE ? `, … ${count} in all` : '';
+  const body: ErrorBody = { status: 'error', code: 'validation_error', message: `The request is invalid (${shown}${more}): fix the fields listed in \`errors\``, errors };
+  if (cut) body.error_count = count;
+  return { statusCode: 422, body, json: JSON.stringify(body) };
 }

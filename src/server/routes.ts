@@ -1,7 +1,9 @@
-import type { BulkItemType } from '../models/index.js';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../models/index.js';
 import { API_BASE, BULK_TYPE, PATHS } from '../models/routes.js';
 import { executeBulk } from './bulk.js';
-import { execute } from './operations.js';
+import { execute, RECORD_QUALITY } from './operations.js';
+import type { Operation } from './operations.js';
+import type { TokenScope } from './records.js';
 import { failure, minimalJson, success } from './responses.js';
 import type { Outcome } from './responses.js';
 import type { Store } from './store.js';
@@ -18,6 +20,8 @@ export interface RouteRequest {
   headerKey: string | undefined;
   /** The request said `Prefer: return=minimal`: successful writes answer without their `details`. */
   minimal?: boolean;
+  /** What the request's token stands for. */
+  scope: TokenScope;
 }
 
 /** The router's answer: status, body (JSON text), and what the request event reports. */
@@ -30,8 +34,8 @@ export interface RouteResult {
 
 const PREFIX = `${API_BASE}/`;
 
-/** Routes one request of the Prefactor API to the store. */
-export function route(store: Store, request: RouteRequest): RouteResult {
+/** Routes one request of the Prefactor API to the store (a bulk request is applied in slices: `executeBulk`). */
+export async function route(store: Store, request: RouteRequest): Promise<RouteResult> {
   const { method, path } = request;
   const segments = path.startsWith(PREFIX) ? path.slice(PREFIX.length).split('/').map(decodeSegment) : [];
   const id = segments[1];
@@ -62,6 +66,8 @@ export function route(store: Store, request: RouteRequest): RouteResult {
       return write(store, request, BULK_TYPE.startAgentInstance, { agent_instance_id: id });
     case `POST ${PATHS.finishAgentInstance(':id')}`:
       return write(store, request, BULK_TYPE.finishAgentInstance, { agent_instance_id: id });
+    case `POST ${PATHS.recordQuality(':id')}`:
+      return write(store, request, RECORD_QUALITY, { agent_instance_id: id });
     case `POST ${PATHS.agentSpans}`:
       return write(store, request, BULK_TYPE.createAgentSpan, undefined);
     case `POST ${PATHS.finishAgentSpan(':id')}`:
@@ -69,7 +75,7 @@ export function route(store: Store, request: RouteRequest): RouteResult {
     case `POST ${PATHS.bulk}`: {
       const body = parseBody(request.body);
       if ('error' in body) return plain(body.error);
-      const result = executeBulk(store, body.value, request.minimal);
+      const result = await executeBulk(store, body.value, request.minimal ?? false, request.scope);
       return { statusCode: result.statusCode, json: result.json, idempotencyKey: keyOf(body.value, request), itemCount: result.itemCount };
     }
     default:
@@ -101,9 +107,17 @@ function missing(what: string, id: string): Outcome {
   return failure(404, 'not_found', `No ${what} with id ${id}: check the id`);
 }
 
+/**
+ * A request's idempotency key, the first of: the body's `idempotency_key`, its
+ * `details.idempotency_key` (where the Python client puts a span create's key), the
+ * `Idempotency-Key` header.
+ */
 function keyOf(body: unknown, request: RouteRequest): string | null {
-  const key = (body as { idempotency_key?: unknown } | null)?.idempotency_key;
-  return typeof key === 'string' ? key : (request.headerKey ?? null);
+  const value = body as { idempotency_key?: unknown; details?: { idempotency_key?: unknown } } | null;
+  const key = value?.idempotency_key;
+  if (typeof key === 'string') return key;
+  const inDetails = typeof value?.details === 'object' ? value.details?.idempotency_key : undefined;
+  return typeof inDetails === 'string' ? inDetails : (request.headerKey ?? null);
 }
 
 function parseBody(text: string): { value: unknown } | { error: Outcome } {
@@ -115,7 +129,7 @@ function parseBody(text: string): { value: unknown } | { error: Outcome } {
   }
 }
 
-function write(store: Store, request: RouteRequest, type: BulkItemType, pathParams: Record<string, string | undefined> | undefined): RouteResult {
+function write(store: Store, request: RouteRequest, type: Operation, pathParams: Record<string, string | undefined> | undefined): RouteResult {
   const body = parseBody(request.body);
   if ('error' in body) return plain(body.error);
   const value = body.value;
@@ -123,6 +137,9 @@ function write(store: Store, request: RouteRequest, type: BulkItemType, pathPara
     return plain(failure(422, 'validation_error', 'The request body must be a JSON object', { body: 'Expected a JSON object' }));
   }
   const key = keyOf(value, request);
-  const outcome = execute(store, type, pathParams ? { ...value, ...pathParams } : value, key ?? undefined);
+  if (key !== null && (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+    return plain(failure(422, 'validation_error', `The idempotency key is invalid: send 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, { idempotency_key: 'Expected 1 to 64 characters' }));
+  }
+  const outcome = execute(store, type, pathParams ? { ...value, ...pathParams } : value, key ?? undefined, request.scope);
   return { statusCode: outcome.statusCode, json: request.minimal ? minimalJson(outcome) : outcome.json, idempotencyKey: key };
 }

@@ -1,8 +1,8 @@
 import { generateId, isPrefactorId, partitionOf } from '../util/ids.js';
 import type { AgentInstance, AgentInstanceSpanCounts, AgentSpan, FinishStatus } from '../models/index.js';
 import type { Journal, JournalEntry } from './journal.js';
-import { canonicalInput, countSpan, emptyCounts, FINISHED, LOCAL_ACCOUNT_ID, nowIso } from './records.js';
-import type { IdempotencyRecord, InstanceRecord, RegisterInput, SpanInput, StoredResponse } from './records.js';
+import { countSpan, emptyCounts, FINISHED, hashInput, LOCAL_ACCOUNT_ID, nowIso } from './records.js';
+import type { IdempotencyRecord, InstanceRecord, RegisterInput, SpanInput, StoredResponse, TokenScope } from './records.js';
 import { failure, success } from './responses.js';
 import type { Outcome } from './responses.js';
 
@@ -26,6 +26,8 @@ export class Store {
   #idempotency = new Map<string, Map<string, IdempotencyRecord>>();
   /** Agent version ids by agent id and version identity. */
   #versions = new Map<string, string>();
+  /** Deployment ids of agents other than the token's, by agent id (rebuilt from instances on replay). */
+  #deployments = new Map<string, string>();
   /** Terminations asked for before the instance was registered. */
   #pendingTerminations = new Map<string, string>();
   #journal: Journal | undefined;
@@ -37,32 +39,51 @@ export class Store {
     this.#onSpan = onSpan;
   }
 
+  /** Journals every change from now on (after a replay). */
+  attachJournal(journal: Journal): void {
+    this.#journal = journal;
+  }
+
   /** Writes the changes of the current request to the journal. */
   flush(): void {
     this.#journal?.flush();
   }
 
-  /** Applies journal entries (a restart); nothing is journaled again. */
-  load(entries: readonly JournalEntry[]): void {
-    for (const entry of entries) {
-      if (entry.k === 'i') this.#putInstance(entry.v);
-      else if (entry.k === 's') this.#putSpan(entry.v);
-      else {
-        // `id` is `<route> <key>`; a route has no space, a key may.
-        const space = entry.id.indexOf(' ');
-        this.#routeRecords(entry.id.slice(0, space)).set(entry.id.slice(space + 1), { input: entry.input, res: entry.res });
-      }
+  /** Applies one journal entry (a restart, `replayJournal`); nothing is journaled again. */
+  replay(entry: JournalEntry): void {
+    if (entry.k === 'r') {
+      // The older journal format: the record on a line of its own, with its input and answer.
+      const [route, key] = splitRecordId(entry.id);
+      this.#routeRecords(route).set(key, { hash: hashInput(entry.input), res: entry.res });
+      return;
     }
-    this.#counts.clear();
-    for (const [instanceId, ids] of this.#spansOf) {
-      const counts = emptyCounts();
-      counts.total = ids.length;
-      for (const id of ids) countSpan(counts, this.#spans.get(id)!.status, 1);
-      this.#counts.set(instanceId, counts);
+    let details: unknown;
+    if (entry.k === 'i') {
+      this.#putInstance(entry.v);
+      details = entry.r === undefined ? undefined : this.instance(entry.v.id);
+    } else {
+      const previous = this.#spans.get(entry.v.id);
+      this.#putSpan(entry.v);
+      const counts = this.#counts.get(entry.v.agent_instance_id);
+      if (counts) {
+        if (previous) countSpan(counts, previous.status, -1);
+        else counts.total++;
+        countSpan(counts, entry.v.status, 1);
+      }
+      details = entry.v;
+    }
+    if (entry.r !== undefined && entry.h !== undefined) {
+      const [route, key] = splitRecordId(entry.r);
+      const res: StoredResponse = { status: 'success', details };
+      if (entry.c !== undefined) res.control = { terminate: true, reason: entry.c };
+      this.#routeRecords(route).set(key, { hash: entry.h, res });
     }
   }
 
   #putInstance(instance: InstanceRecord): void {
+    if (instance.agent_deployment_id !== undefined && !this.#deployments.has(instance.agent_id)) {
+      this.#deployments.set(instance.agent_id, instance.agent_deployment_id);
+    }
     if (!this.#instances.has(instance.id)) {
       this.#instanceOrder.push(instance.id);
       this.#counts.set(instance.id, emptyCounts());
@@ -87,10 +108,22 @@ export class Store {
     return this.#idempotency.get(route)?.get(key);
   }
 
-  /** Stores the success `outcome` of `key` on `route`, with the input it answered. */
+  /**
+   * Stores the success `outcome` of `key` on `route`, with the input it answered (its hash, when
+   * journaled). The record is journaled on the line of the change the outcome reports (the last one
+   * written).
+   */
   remember(route: string, key: string, input: unknown, outcome: Outcome): void {
-    this.#routeRecords(route).set(key, { input, res: outcome.body as StoredResponse });
-    this.#journal?.add(`{"k":"r","id":${JSON.stringify(`${route} ${key}`)},"input":${canonicalInput(input)},"res":${outcome.json}}`);
+    const res = outcome.body as StoredResponse;
+    if (!this.#journal) {
+      // In memory, the input itself is kept (it shares its payload with the stored span): no hashing.
+      this.#routeRecords(route).set(key, { input, res });
+      return;
+    }
+    const hash = hashInput(input);
+    this.#routeRecords(route).set(key, { hash, res });
+    const control = res.control?.reason;
+    this.#journal.amendLast(`"r":${JSON.stringify(`${route} ${key}`)},"h":"${hash}"${typeof control === 'string' ? `,"c":${JSON.stringify(control)}` : ''}`);
   }
 
   /** An instance with its current span counts. */
@@ -112,12 +145,25 @@ export class Store {
     return ids?.map((id) => this.#spans.get(id)!);
   }
 
-  register(input: RegisterInput): Outcome {
+  /**
+   * Registers an instance for `input.agent_id`, else for the token's agent (`scope`). A
+   * deployment-scoped token naming another agent is 403 `forbidden`.
+   */
+  register(input: RegisterInput, scope: TokenScope): Outcome {
+    const agentId = input.agent_id ?? scope.agentId;
+    if (scope.deploymentScoped && agentId !== scope.agentId) {
+      return failure(
+        403,
+        'forbidden',
+        `This token belongs to agent ${scope.agentId} (deployment ${scope.agentDeploymentId}), not ${agentId}: omit agent_id, or use a token of that agent`,
+      );
+    }
     if (input.id && this.#instances.has(input.id)) {
       return failure(409, 'already_exists', `Agent instance ${input.id} already exists: register it once, or use a new id`);
     }
-    const partition = partitionFrom(input.agent_id);
-    const versionKey = `${input.agent_id}\u0000${input.agent_version.external_identifier ?? input.agent_version.name ?? ''}`;
+    const partition = partitionFrom(agentId);
+    const version = input.agent_version ?? {};
+    const versionKey = `${agentId}\u0000${version.external_identifier ?? version.name ?? ''}`;
     let versionId = this.#versions.get(versionKey);
     if (versionId === undefined) {
       versionId = generateId(partition);
@@ -128,9 +174,10 @@ export class Store {
       type: 'agent_instance',
       id: input.id ?? generateId(partition),
       account_id: LOCAL_ACCOUNT_ID,
-      agent_id: input.agent_id,
+      agent_id: agentId,
       agent_version_id: versionId,
       environment_id: input.environment_id ?? 'local',
+      agent_deployment_id: agentId === scope.agentId ? scope.agentDeploymentId : this.#deploymentOf(agentId, partition),
       status: 'pending',
       inserted_at: now,
       updated_at: now,
@@ -144,6 +191,26 @@ export class Store {
       this.terminate(instance.id, reason);
     }
     return success(this.instance(instance.id));
+  }
+
+  /** The deployment of an agent other than the token's (an account-wide token): one per agent, made on first use. */
+  #deploymentOf(agentId: string, partition: number | undefined): string {
+    let id = this.#deployments.get(agentId);
+    if (id === undefined) {
+      id = generateId(partition);
+      this.#deployments.set(agentId, id);
+    }
+    return id;
+  }
+
+  /** Sets (or, with `payload: null`, removes) the quality payload `name` of an instance. */
+  recordQuality(id: string, name: string, payload: Record<string, unknown> | null): Outcome {
+    const instance = this.#instances.get(id);
+    if (!instance) return notFound('agent instance', id);
+    const { [name]: _previous, ...others } = instance.quality_payloads ?? {};
+    const quality_payloads = payload === null ? others : { ...others, [name]: payload };
+    this.#saveInstance({ ...instance, quality_payloads, updated_at: nowIso() });
+    return success(this.instance(id));
   }
 
   #saveInstance(instance: InstanceRecord): void {
@@ -204,9 +271,7 @@ export class Store {
 
   createSpan(input: SpanInput, path: string): Outcome {
     const instance = this.#instances.get(input.agent_instance_id);
-    if (!instance) {
-      return invalidReference(`${path}.agent_instance_id`, `no agent instance ${input.agent_instance_id}`);
-    }
+    if (!instance) return notFound('agent instance', input.agent_instance_id);
     if (input.parent_span_id && this.#spans.get(input.parent_span_id)?.agent_instance_id !== instance.id) {
       return invalidReference(`${path}.parent_span_id`, `no span ${input.parent_span_id} in agent instance ${instance.id}`);
     }
@@ -271,6 +336,12 @@ export class Store {
     this.#onSpan?.(span, 'finished');
     return success(span, this.#control(span.agent_instance_id), json);
   }
+}
+
+/** `<route> <key>` split at the first space (a route has none, a key may). */
+function splitRecordId(id: string): [string, string] {
+  const space = id.indexOf(' ');
+  return [id.slice(0, space), id.slice(space + 1)];
 }
 
 /** The partition of an id in the API's format (so related ids land together), else a random one. */

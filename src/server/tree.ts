@@ -1,4 +1,5 @@
 import type { AgentInstance, AgentSpan } from '../models/index.js';
+import { buildForest } from '../util/forest.js';
 
 /** A span with its children (in start order): plain data, so `JSON.stringify` gives the JSON tree. */
 export type SpanTreeNode = AgentSpan & { children: SpanTreeNode[] };
@@ -41,23 +42,15 @@ function nodeOf(span: AgentSpan): SpanTreeNode {
  * equals). Spans whose parent is not among `spans` are roots.
  */
 export function buildSpanTree(spans: readonly AgentSpan[]): SpanTreeNode[] {
-  const nodes = new Map<string, SpanTreeNode>();
-  const starts = new Map<SpanTreeNode, number>();
-  for (const span of spans) {
-    const node = nodeOf(span);
-    nodes.set(span.id, node);
-    const start = time(span.started_at ?? span.inserted_at);
-    starts.set(node, Number.isNaN(start) ? Number.POSITIVE_INFINITY : start);
-  }
-  const roots: SpanTreeNode[] = [];
-  for (const node of nodes.values()) {
-    const parent = node.parent_span_id ? nodes.get(node.parent_span_id) : undefined;
-    (parent && parent !== node ? parent.children : roots).push(node);
-  }
-  const byStart = (a: SpanTreeNode, b: SpanTreeNode): number => starts.get(a)! - starts.get(b)! || 0;
-  roots.sort(byStart);
-  for (const node of nodes.values()) if (node.children.length > 1) node.children.sort(byStart);
-  return roots;
+  return buildForest(spans, {
+    id: (span) => span.id,
+    parentId: (span) => span.parent_span_id,
+    node: nodeOf,
+    start: (span) => {
+      const start = time(span.started_at ?? span.inserted_at);
+      return Number.isNaN(start) ? Number.POSITIVE_INFINITY : start;
+    },
+  });
 }
 
 /** A duration for people: `850ms`, `1.25s`, `2m05s`. */
@@ -98,6 +91,7 @@ export function renderSpanTree(tree: readonly SpanTreeNode[], options: RenderTre
       `${paint('1', `Agent instance ${instance.id}`)} (${paint(STATUS_COLOR[instance.status]!, instance.status)}, ${durationOf(instance)}${spanText}${reason})`,
     );
   }
+  for (const [name, payload] of Object.entries(instance?.quality_payloads ?? {})) lines.push(`${paint('2', 'quality')} ${name}  ${summarize(payload, max)}`);
   if (tree.length === 0) lines.push('(no spans)');
   // Depth-first without recursion, so a very deep trace cannot overflow the stack.
   const stack: Array<{ node: SpanTreeNode; prefix: string; last: boolean }> = [];

@@ -1,10 +1,11 @@
 import type { AgentSchemaVersionForRegister, AgentStatus, AgentVersionForRegister, FinishStatus } from '../models/index.js';
 import type { InstanceRegistration, SpanEndEvent, SpanSink, SpanStartEvent } from './span-sink.js';
+import { buildForest } from '../util/forest.js';
 
 /** An agent instance as an `InMemorySink` recorded it. */
 export interface RecordedInstance {
   readonly id: string;
-  readonly agentId: string;
+  readonly agentId: string | undefined;
   readonly agentVersion: AgentVersionForRegister;
   readonly agentSchemaVersion: AgentSchemaVersionForRegister;
   readonly environmentId: string | undefined;
@@ -158,14 +159,11 @@ export class InMemorySink implements SpanSink {
 
   /** The spans of `instanceId` as a forest: its root spans, each with its children, in start order. */
   tree(instanceId: string): SpanNode[] {
-    const nodes = new Map<string, SpanNode>();
-    for (const span of this.spans(instanceId)) nodes.set(span.id, { ...span, children: [] });
-    const roots: SpanNode[] = [];
-    for (const node of nodes.values()) {
-      const parent = node.parentId === undefined ? undefined : nodes.get(node.parentId);
-      (parent === undefined ? roots : parent.children).push(node);
-    }
-    return roots;
+    return buildForest(this.spans(instanceId), {
+      id: (span) => span.id,
+      parentId: (span) => span.parentId,
+      node: (span): SpanNode => ({ ...span, children: [] }),
+    });
   }
 
   /** Forgets everything recorded (the terminate handler stays). */

@@ -40,7 +40,8 @@ export interface SpanSink {
 /** An agent instance as the tracer registers it. */
 export interface InstanceRegistration {
   readonly id: string;
-  readonly agentId: string;
+  /** `undefined` when the token decides the agent (a deployment-scoped token): the register leaves `agent_id` out. */
+  readonly agentId: string | undefined;
   readonly agentVersion: AgentVersionForRegister;
   readonly agentSchemaVersion: AgentSchemaVersionForRegister;
   readonly environmentId?: string | undefined;

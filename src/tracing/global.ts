@@ -1,3 +1,4 @@
+import { errorText } from '../util/error-text.js';
 import { bindEmitterToContext, bindToContext, currentFrame } from './context.js';
 import { NOOP_INSTANCE, type Instance } from './instance.js';
 import type { SpanType } from './span-types.js';
@@ -84,7 +85,7 @@ export function traced<Params, Result, Args extends unknown[], T, This = unknown
     try {
       payload = makePayload === undefined ? { args } : makePayload(...args);
     } catch (error) {
-      payload = { _prefactor_error: `payload() threw: ${error instanceof Error ? error.message : String(error)}` };
+      payload = { _prefactor_error: `payload() threw: ${errorText(error, 'message')}` };
     }
     return withSpan(spanType as string, payload, () => fn.apply(this, args));
   };

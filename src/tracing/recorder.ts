@@ -5,7 +5,9 @@ import { safeLog, type Logger } from '../util/logger.js';
 import type { AgentSchemaVersionForRegister, FinishStatus } from '../models/index.js';
 import { PayloadSerializer } from './serialize.js';
 import type { SpanSink } from '../sinks/span-sink.js';
-import { PayloadValidationError, describeIssues, type SpanType } from './span-types.js';
+import { PayloadValidationError, type SpanType } from './span-types.js';
+import { describeIssues } from '../util/zod-issues.js';
+import { errorText } from '../util/error-text.js';
 import { Span, isoTime, type SpanOwner } from './span.js';
 import type { ResolvedTracerOptions } from './tracer-options.js';
 
@@ -69,6 +71,8 @@ export class Recorder implements SpanOwner {
   readonly #truncationLogged = new Set<string>();
   #defaultInstance: Instance | undefined;
   #schemaVersion: AgentSchemaVersionForRegister | undefined;
+  /** Names of the span types in `spanTypes`; a typed span of another type is warned about once per name. */
+  readonly #registeredTypes: Set<string>;
 
   constructor(options: ResolvedTracerOptions, sink: SpanSink) {
     this.#options = options;
@@ -77,7 +81,19 @@ export class Recorder implements SpanOwner {
     this.#validate = options.validatePayloads === 'off' ? VALIDATE_OFF : options.validatePayloads === 'warn' ? VALIDATE_WARN : VALIDATE_THROW;
     this.#serializer = new PayloadSerializer(options.maxPayloadBytes);
     this.#partition = isPrefactorId(options.agentId) ? partitionOf(options.agentId) : randomPartition();
+    this.#registeredTypes = new Set(options.spanTypes.map((type) => type.name));
     this.#call('setTerminateHandler', () => sink.setTerminateHandler?.((instanceId, reason) => this.terminate(instanceId, reason)));
+  }
+
+  /** A typed span whose type is not in `spanTypes`: said once per type name. */
+  #unregistered(name: string): void {
+    this.#registeredTypes.add(name);
+    safeLog(
+      this.logger,
+      'warn',
+      `Span type "${name}" is used but is not in the Tracer's \`spanTypes\`: its schema is not registered with the API. Add it to \`spanTypes\`.`,
+      { spanType: name },
+    );
   }
 
   /** Registers and starts a new instance. */
@@ -125,6 +141,7 @@ export class Recorder implements SpanOwner {
     parentId: string | undefined,
     startedAtMs?: number,
   ): Span | undefined {
+    if (type !== undefined && !this.#registeredTypes.has(name)) this.#unregistered(name);
     if (this.#validate !== VALIDATE_OFF && type?.params !== undefined) this.#checkParams(type, payload);
     if (!instanceSpanOpened(instance)) {
       this.spansAfterInstanceFinished++;
@@ -199,7 +216,7 @@ export class Recorder implements SpanOwner {
   /** Counts and logs a failure that telemetry keeps away from user code. */
   failed(where: string, error: unknown): void {
     this.telemetryErrors++;
-    safeLog(this.logger, 'error', `prefactor-trace failed in ${where}; tracing goes on: ${describe(error)}`);
+    safeLog(this.logger, 'error', `prefactor-trace failed in ${where}; tracing goes on: ${errorText(error)}`);
   }
 
   counters(): TracerCounters {
@@ -235,7 +252,7 @@ export class Recorder implements SpanOwner {
         this.payloadValidationFailures++;
         throw error;
       }
-      issues = `the schema threw: ${describe(error)}`;
+      issues = `the schema threw: ${errorText(error)}`;
     }
     this.payloadValidationFailures++;
     safeLog(this.logger, 'warn', `The payload of span type "${type.name}" does not match its params schema; it is sent as is`, { issues });
@@ -249,7 +266,7 @@ export class Recorder implements SpanOwner {
       if (parsed.success) return parsed.data;
       issues = describeIssues(parsed.error.issues);
     } catch (error) {
-      issues = `the schema threw: ${describe(error)}`;
+      issues = `the schema threw: ${errorText(error)}`;
     }
     this.payloadValidationFailures++;
     safeLog(
@@ -299,13 +316,5 @@ export class Recorder implements SpanOwner {
     } catch (error) {
       this.failed(what, error);
     }
-  }
-}
-
-function describe(error: unknown): string {
-  try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  } catch {
-    return 'an undescribable value';
   }
 }

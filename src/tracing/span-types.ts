@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ERROR_CODES, PrefactorError } from '../errors.js';
+import { describeIssues } from '../util/zod-issues.js';
 import { DataRisk, type SpanTypeSchemaForCreate } from '../models/index.js';
 import { assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../util/option-checks.js';
 
@@ -142,7 +143,3 @@ export class PayloadValidationError extends PrefactorError {
   }
 }
 
-/** `model: Invalid input: expected string, received number; prompt: ...` */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('; ');
-}

@@ -1,17 +1,19 @@
-import { DELIVERY_DEFAULTS, DELIVERY_OPTION_KEYS, type DeliveryOptions } from '../delivery/index.js';
-import { HTTP_CLIENT_CONFIG_KEYS, type HttpClientConfig } from '../http/config.js';
+import { checkToken } from '../http/config.js';
 import { resolveLogger, type Logger } from '../util/logger.js';
 import type { AgentVersionForRegister } from '../models/index.js';
 import { PrefactorConfigError, assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../util/option-checks.js';
+import { API_SINK_OPTION_KEYS, createApiSink, resolveApiSinkOptions, type ApiSinkOptions, type ResolvedApiSinkOptions } from '../sinks/api-sink.js';
 import type { SpanSink } from '../sinks/span-sink.js';
 import type { SpanType } from './span-types.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from './serialize.js';
 
-/** Tuning of the HTTP client the tracer creates (see `PrefactorHttpClient`). */
-export type TracerHttpOptions = Omit<HttpClientConfig, 'apiUrl' | 'apiToken'>;
-
-/** Options of `new Tracer(options)` and `init(options)`. Every one is optional. */
-export interface TracerOptions extends DeliveryOptions {
+/**
+ * Options of `new Tracer(options)` and `init(options)`. Every one is optional. One flat object: the
+ * tracer's own options, the HTTP client's tuning (`requestTimeoutMs`, `maxRetries`, ... see
+ * `PrefactorHttpClient`) and the delivery engine's (`maxBatchSize`, `flushIntervalMs`, ...) side by side.
+ * Every option is validated at construction, whatever `sink` and `enabled` are.
+ */
+export interface TracerOptions extends ApiSinkOptions {
   /**
    * Base URL of the Prefactor API, e.g. `https://api.prefactor.ai`.
    * @default process.env.PREFACTOR_API_URL
@@ -24,8 +26,10 @@ export interface TracerOptions extends DeliveryOptions {
   readonly apiToken?: string;
   /**
    * The agent the instances belong to. When it is a Prefactor id, span and instance ids share its
-   * storage partition.
-   * @default process.env.PREFACTOR_AGENT_ID, or `'local-agent'` when a `sink` is given
+   * storage partition. Optional with a deployment-scoped token (what `prefactor setup` hands out):
+   * without it, instances register without `agent_id`, the token decides the agent, and ids use a
+   * random partition.
+   * @default process.env.PREFACTOR_AGENT_ID; none (the token's agent), or `'local-agent'` when a `sink` is given
    */
   readonly agentId?: string;
   /**
@@ -89,13 +93,6 @@ export interface TracerOptions extends DeliveryOptions {
    * @default false
    */
   readonly handleSignals?: boolean;
-  /**
-   * Tuning of the HTTP client: `requestTimeoutMs`, `connectTimeoutMs`, `maxRetries`,
-   * `initialRetryDelayMs`, `maxRetryDelayMs`, `retryMultiplier`, `retryOnStatusCodes`,
-   * `defaultIdempotencyKey`, `sdkHeader`.
-   * @default {} (the client's defaults)
-   */
-  readonly http?: TracerHttpOptions;
 }
 
 /** `TracerOptions` resolved: every field set. */
@@ -103,7 +100,8 @@ export interface ResolvedTracerOptions {
   readonly enabled: boolean;
   readonly apiUrl: string | undefined;
   readonly apiToken: string | undefined;
-  readonly agentId: string;
+  /** `undefined`: the token decides the agent. */
+  readonly agentId: string | undefined;
   readonly agentVersion: AgentVersionForRegister;
   readonly environmentId: string | undefined;
   readonly spanTypes: readonly SpanType<unknown, unknown>[];
@@ -113,10 +111,11 @@ export interface ResolvedTracerOptions {
   readonly logger: Logger;
   readonly sink: SpanSink | undefined;
   readonly handleSignals: boolean;
-  readonly http: TracerHttpOptions;
-  /** The delivery options given (the delivery engine validates them and fills its defaults). */
-  readonly delivery: DeliveryOptions;
+  /** The default sink's options (HTTP tuning and delivery), validated even when a `sink` is given. */
+  readonly apiSink: ResolvedApiSinkOptions;
   readonly shutdownTimeoutMs: number;
+  /** The sink to use: `sink`, else the default sink made from `apiUrl`, `apiToken` and `apiSink`. Call once. */
+  readonly makeSink: () => SpanSink;
 }
 
 const OWN_KEYS = [
@@ -133,10 +132,8 @@ const OWN_KEYS = [
   'sink',
   'enabled',
   'handleSignals',
-  'http',
 ] as const;
-const TRACER_OPTION_KEYS: readonly string[] = [...OWN_KEYS, ...DELIVERY_OPTION_KEYS];
-const HTTP_KEYS: readonly string[] = HTTP_CLIENT_CONFIG_KEYS.filter((key) => key !== 'apiUrl' && key !== 'apiToken');
+const TRACER_OPTION_KEYS: readonly string[] = [...OWN_KEYS, ...API_SINK_OPTION_KEYS];
 const SINK_METHODS = ['registerInstance', 'startInstance', 'finishInstance', 'spanStarted', 'spanEnded', 'flush', 'shutdown'] as const;
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 const DEFAULT_AGENT_VERSION = { name: 'default', external_identifier: 'default' } as const;
@@ -147,22 +144,28 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** Validates `options` (throws a `PrefactorConfigError` naming the option) and fills the defaults. */
 export function resolveTracerOptions(options: TracerOptions = {}, env: Env = process.env): ResolvedTracerOptions {
   assertOptionsObject('Tracer', options);
+  if (Object.hasOwn(options, 'http')) {
+    throw new PrefactorConfigError(
+      'Unknown option `http` for Tracer: the HTTP options are flat now; pass `maxRetries`, `requestTimeoutMs`, ... directly in the Tracer options',
+    );
+  }
   rejectUnknownKeys('Tracer', options, TRACER_OPTION_KEYS);
   const sink = options.sink === undefined ? undefined : checkMethods('sink', options.sink, SINK_METHODS);
   const logger = resolveLogger(options.logger === undefined || options.logger === false ? options.logger : checkMethods('logger', options.logger, LOGGER_METHODS));
+  // Given options are checked even when unused (a sink, or tracing off); environment values when used.
+  if (options.apiUrl !== undefined) check.httpUrl('apiUrl', options.apiUrl);
+  if (options.apiToken !== undefined) checkToken(options.apiToken);
   const apiUrl = options.apiUrl ?? (env['PREFACTOR_API_URL'] || undefined);
   const apiToken = options.apiToken ?? (env['PREFACTOR_API_TOKEN'] || undefined);
   const agentId = options.agentId ?? (env['PREFACTOR_AGENT_ID'] || undefined);
   const configured = sink !== undefined || apiUrl !== undefined || apiToken !== undefined || agentId !== undefined;
   const enabled = options.enabled === undefined ? configured : check.boolean('enabled', options.enabled);
-  const http = checkHttp(options.http);
-  const delivery: Record<string, unknown> = {};
-  for (const key of DELIVERY_OPTION_KEYS) if (options[key] !== undefined) delivery[key] = options[key];
+  const apiSink = resolveApiSinkOptions(options);
   const resolved = {
     enabled,
     apiUrl: undefined as string | undefined,
     apiToken: undefined as string | undefined,
-    agentId: agentId === undefined ? SINK_AGENT_ID : check.nonEmptyString('agentId', agentId),
+    agentId: agentId === undefined ? (sink === undefined ? undefined : SINK_AGENT_ID) : check.nonEmptyString('agentId', agentId),
     agentVersion: checkAgentVersion(options.agentVersion),
     environmentId: options.environmentId === undefined ? undefined : check.nonEmptyString('environmentId', options.environmentId),
     spanTypes: checkSpanTypes(options.spanTypes),
@@ -172,17 +175,13 @@ export function resolveTracerOptions(options: TracerOptions = {}, env: Env = pro
     logger,
     sink,
     handleSignals: options.handleSignals === undefined ? false : check.boolean('handleSignals', options.handleSignals),
-    http,
-    delivery: delivery as DeliveryOptions,
-    shutdownTimeoutMs:
-      options.shutdownTimeoutMs === undefined
-        ? DELIVERY_DEFAULTS.shutdownTimeoutMs
-        : check.nonNegativeNumber('shutdownTimeoutMs', options.shutdownTimeoutMs),
+    apiSink,
+    shutdownTimeoutMs: apiSink.delivery.shutdownTimeoutMs,
+    makeSink: (): SpanSink => sink ?? createApiSink({ apiUrl: resolved.apiUrl!, apiToken: resolved.apiToken! }, apiSink, logger),
   };
   if (enabled && sink === undefined) {
     resolved.apiUrl = check.httpUrl('apiUrl', required('apiUrl', 'PREFACTOR_API_URL', apiUrl));
-    resolved.apiToken = check.nonEmptyString('apiToken', required('apiToken', 'PREFACTOR_API_TOKEN', apiToken));
-    required('agentId', 'PREFACTOR_AGENT_ID', agentId);
+    resolved.apiToken = checkToken(required('apiToken', 'PREFACTOR_API_TOKEN', apiToken));
   }
   return resolved;
 }
@@ -244,11 +243,4 @@ function checkSpanTypes(value: TracerOptions['spanTypes']): readonly SpanType<un
     names.add(type.name);
   }
   return [...value] as SpanType<unknown, unknown>[];
-}
-
-function checkHttp(value: TracerOptions['http']): TracerHttpOptions {
-  if (value === undefined) return {};
-  assertOptionsObject('`http`', value);
-  rejectUnknownKeys('`http`', value, HTTP_KEYS);
-  return { ...value };
 }

@@ -1,7 +1,5 @@
-import { contextBridge } from './bridge.js';
+import { contextBridge } from './context-bridge.js';
 import { bindEmitterToContext, bindToContext, contextStorage, currentFrame, type ContextFrame } from './context.js';
-import { createDeliverySink } from '../delivery/index.js';
-import { PrefactorHttpClient } from '../api/client.js';
 import { Instance, NOOP_INSTANCE } from './instance.js';
 import { assertOptionsObject, check, rejectUnknownKeys } from '../util/option-checks.js';
 import { Recorder, type TracerCounters } from './recorder.js';
@@ -72,14 +70,7 @@ export class Tracer {
     this.enabled = resolved.enabled;
     this.#shutdownTimeoutMs = resolved.shutdownTimeoutMs;
     if (!resolved.enabled) return;
-    const sink: SpanSink =
-      resolved.sink ??
-      createDeliverySink({
-        client: new PrefactorHttpClient({ ...resolved.http, apiUrl: resolved.apiUrl, apiToken: resolved.apiToken }),
-        logger: resolved.logger,
-        ...resolved.delivery,
-      });
-    this.#core = new Recorder(resolved, sink);
+    this.#core = new Recorder(resolved, resolved.makeSink());
     this.#unwatch = watchProcess(this, resolved.handleSignals);
   }
 

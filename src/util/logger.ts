@@ -63,7 +63,9 @@ export function resolveLogger(option: Logger | false | undefined): Logger {
  */
 export function safeLog(logger: Logger, level: keyof Logger, message: string, details?: Record<string, unknown>): void {
   try {
-    logger[level](message, details);
+    // Without details, the message alone: `console.warn(message, undefined)` would print "undefined".
+    if (details === undefined) logger[level](message);
+    else logger[level](message, details);
   } catch {
     // A throwing logger must not break delivery or the host program; there is nowhere left to report it.
   }

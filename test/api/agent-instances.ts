@@ -108,3 +108,34 @@ t.test('agentInstances reject a response that is not an instance', async (t) => 
   await t.rejects(client.agentInstances.get('i'), PrefactorResponseContractError);
   t.equal(server.requests.length, 1);
 });
+
+t.test('agentInstances.register() without agent_id leaves it out (a deployment-scoped token decides the agent)', async (t) => {
+  const { server, client } = await setup(t);
+  await client.agentInstances.register({ agent_version: { name: 'v1' }, agent_schema_version: {} });
+  const body = JSON.parse(server.requests[0]!.body) as Record<string, unknown>;
+  t.notOk('agent_id' in body);
+});
+
+t.test('agentInstances.recordQuality() posts {name, payload, idempotency_key} and answers the instance', async (t) => {
+  const { server, client } = await setup(t);
+  const instance = await client.agentInstances.recordQuality('inst/1', { name: 'helpfulness', payload: { score: 0.9 }, idempotencyKey: 'quality-key-1' });
+  t.same(instance, instanceSample);
+  await client.agentInstances.recordQuality('inst-1', { name: 'helpfulness', payload: null });
+  const [first, second] = server.requests;
+  t.equal(first!.path, '/api/v1/agent_instance/inst%2F1/record_quality');
+  t.same(JSON.parse(first!.body), { name: 'helpfulness', payload: { score: 0.9 }, idempotency_key: 'quality-key-1' });
+  t.equal(first!.headers['idempotency-key'], 'quality-key-1');
+  const removal = JSON.parse(second!.body) as Record<string, unknown>;
+  t.equal(removal.payload, null, 'null removes the name');
+  t.type(removal.idempotency_key, 'string', 'a key is generated');
+  await t.rejects(client.agentInstances.recordQuality('inst-1', { name: '', payload: {} }), PrefactorClientError);
+  await t.rejects(client.agentInstances.recordQuality('inst-1', { name: 'q' } as never), PrefactorClientError);
+  await t.rejects(client.agentInstances.recordQuality('', { name: 'q', payload: null }), PrefactorClientError);
+});
+
+t.test('AgentInstance answers parse with or without agent_deployment_id, and with status terminated', async (t) => {
+  const server = await withRawServer(t, success({ ...instanceSample, agent_deployment_id: 'dep-1', status: 'terminated', termination_reason: 'stop', quality_payloads: { q: { s: 1 } } }));
+  const client = new PrefactorHttpClient({ apiUrl: server.url, apiToken: 'secret-token' });
+  t.teardown(() => client.close());
+  t.match(await client.agentInstances.get('inst-1'), { agent_deployment_id: 'dep-1', status: 'terminated', termination_reason: 'stop' });
+});

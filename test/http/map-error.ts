@@ -1,7 +1,7 @@
 import t from 'tap';
 import { TimeoutError } from 'got';
 import { z } from 'zod';
-import { describeIssues, errorFromGot, type CallContext } from '../../src/http/map-error.js';
+import { errorFromGot, type CallContext } from '../../src/http/map-error.js';
 import { PrefactorClientError } from '../../src/http/errors.js';
 
 const ctx: CallContext = {
@@ -12,16 +12,6 @@ const ctx: CallContext = {
   maxRetryDelayMs: 100,
   redact: (text) => text,
 };
-
-t.test('describeIssues() lists at most five issues and counts the rest', async (t) => {
-  const schema = z.object(Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((key) => [key, z.string()])));
-  const result = schema.safeParse({});
-  t.equal(result.success, false);
-  const text = describeIssues(result.error!);
-  t.match(text, /^a: Invalid input: expected string, received undefined; b: /);
-  t.match(text, /; and 2 more$/);
-  t.equal(describeIssues(z.string().safeParse(1).error!), '(root): Invalid input: expected string, received number');
-});
 
 t.test('errorFromGot() names connectTimeoutMs for a connect timeout', async (t) => {
   const timeout = new TimeoutError(Object.assign(new Error("Timeout awaiting 'connect' for 50ms"), { event: 'connect', code: 'ETIMEDOUT' }) as never, {} as never, {} as never);

@@ -483,6 +483,9 @@ t.test('the API token never appears in an error, its string, JSON or inspection'
   t.match(echoed.message, 'token [redacted] is revoked');
   const snippet = (await failure(client.request('GET', '/x'))) as PrefactorResponseContractError;
   t.match(snippet.bodySnippet, 'upstream saw Bearer [redacted]');
+  server.reply(apiError(422, 'invalid', 'bad fields', { errors: { [`key ${TOKEN}`]: `got ${TOKEN}`, nested: [{ value: TOKEN, count: 3 }] } }));
+  const fields = (await failure(client.request('POST', '/x', { json: {} }))) as PrefactorValidationError;
+  t.same(fields.errors, { 'key [redacted]': 'got [redacted]', nested: [{ value: '[redacted]', count: 3 }] }, 'an echoed token is cut out of the errors map');
   t.notMatch(util.inspect(client, { showHidden: true, depth: 5 }), TOKEN);
   const shortToken = clientFor(t, server, { apiToken: 'abc', maxRetries: 0 });
   server.reply(apiError(500, 'internal', 'abc is not a real token'));

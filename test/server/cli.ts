@@ -66,7 +66,8 @@ t.test('runCli dev runs the server until stopped, journaling to --data', async (
   const running = runCli(['dev', '--port', '0', '--data', data, '--token', 'tok-1', '--seed', '3', '--faults', '{"latencyMs":1}'], first.io);
   await first.ready;
   const url = /listening on (\S+)/.exec(first.out.stdout)![1]!;
-  t.match(first.out.stdout, `export PREFACTOR_API_URL=${url} PREFACTOR_API_TOKEN=tok-1`);
+  t.match(first.out.stdout, `export PREFACTOR_API_URL=${url}\nexport PREFACTOR_API_TOKEN=tok-1\nexport PREFACTOR_AGENT_ID=local-agent\n`);
+  t.match(first.out.stdout, 'Token: account-wide, agent local-agent, deployment local-deployment');
   t.match(first.out.stdout, `Journal: ${join(data, 'data.ndjson')} (0 agent instances replayed)`);
   const response = await fetch(`${url}/api/v1/agent_instance/register`, {
     method: 'POST',
@@ -85,9 +86,11 @@ t.test('runCli dev runs the server until stopped, journaling to --data', async (
   t.match(await cli(['view', '--data', t.testdir()]), { code: 1, stderr: /No agent instances in .*: run an agent against `prefactor-trace dev` first/ });
 
   const memory = fakeIo();
-  const inMemory = runCli(['dev', '--port', '0', '--memory'], memory.io);
+  const inMemory = runCli(['dev', '--port', '0', '--memory', '--agent-id', 'agent-9', '--deployment-id', 'dep-9'], memory.io);
   await memory.ready;
   t.match(memory.out.stdout, 'In memory: nothing is kept on disk');
+  t.match(memory.out.stdout, 'Token: deployment-scoped, agent agent-9, deployment dep-9\n');
+  t.match(memory.out.stdout, 'export PREFACTOR_AGENT_ID=agent-9\n');
   memory.stop();
   t.equal(await inMemory, 0);
 });
@@ -132,6 +135,9 @@ t.test('runCli view reports server errors and unreachable servers in one line', 
   });
   t.match(await cli(['view', '--url', 'http://127.0.0.1:9']), { code: 1, stderr: /Could not reach http:\/\/127\.0\.0\.1:9 \(bad port\)/ });
   t.match(await cli(['view', '--url', 'not a url']), { code: 1, stderr: /Could not reach not a url \(ERR_INVALID_URL\)/ });
+  const withCredentials = await cli(['view', '--url', 'http://user:planted-secret@127.0.0.1:9']);
+  t.match(withCredentials, { code: 1, stderr: /Could not reach http:\/\/\*\*\*@127\.0\.0\.1:9/ });
+  t.notMatch(withCredentials.stdout + withCredentials.stderr, 'planted-secret', 'credentials in --url never show');
   const stalled = await withServer(t, { faults: { stallRate: 1 } });
   t.match(await cli(['view', '--url', stalled.url, '--timeout', '50']), { code: 1, stderr: /Could not reach http:\/\/127\.0\.0\.1:\d+ \(The operation was aborted due to timeout\)/ });
 });

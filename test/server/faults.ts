@@ -65,14 +65,14 @@ t.test('errorRate answers 5xx without applying; counted, and the client retries 
 t.test('errorRate picks among errorStatusCodes', async (t) => {
   const server = await withServer(t, { faults: { errorRate: 1 } });
   const infos = record(server);
-  for (let i = 0; i < 30; i++) await fetch(`${server.url}/api/v1/ping`);
+  for (let i = 0; i < 30; i++) await fetch(`${server.url}/api/v1/ping`, { headers: { authorization: `Bearer ${server.token}` } });
   t.same(new Set(infos.map((i) => i.status)), new Set([500, 502, 503]));
   t.equal(server.faultCounts().error, 30);
 });
 
 t.test('rateLimitRate answers 429 with Retry-After in seconds', async (t) => {
   const server = await withServer(t, { faults: { rateLimitRate: 1, retryAfterSeconds: 0, maxFaults: 1 } });
-  const response = await fetch(`${server.url}/api/v1/ping`);
+  const response = await fetch(`${server.url}/api/v1/ping`, { headers: { authorization: `Bearer ${server.token}` } });
   t.equal(response.status, 429);
   t.equal(response.headers.get('retry-after'), '0');
   t.match(await response.json(), { status: 'error', code: 'rate_limited' });
@@ -157,7 +157,7 @@ t.test('.close() ends stalled sockets so nothing hangs', async (t) => {
 t.test('.close() ends pending latency delays', async (t) => {
   const server = await withServer(t, { faults: { latencyMs: 60_000 } });
   const infos = record(server);
-  const pending = fetch(`${server.url}/api/v1/ping`).catch((error: unknown) => error);
+  const pending = fetch(`${server.url}/api/v1/ping`, { headers: { authorization: `Bearer ${server.token}` } }).catch((error: unknown) => error);
   while (server.faultCounts().latency === 0) await new Promise((resolve) => setImmediate(resolve));
   await server.close();
   t.type(await pending, TypeError);

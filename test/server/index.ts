@@ -79,7 +79,7 @@ t.test('bodies over maxBodyBytes are 413 payload_too_large', async (t) => {
 t.test('a client that goes away mid-body is dropped without an answer', async (t) => {
   const server = await withServer(t);
   const seen = once(server, 'request');
-  const req = request(`${server.url}/api/v1/bulk`, { method: 'POST', headers: { 'content-length': '1000', expect: '100-continue' } });
+  const req = request(`${server.url}/api/v1/bulk`, { method: 'POST', headers: { authorization: 'Bearer dev-token', 'content-length': '1000', expect: '100-continue' } });
   req.on('error', () => {});
   req.flushHeaders();
   await once(req, 'continue'); // the server is handling the request

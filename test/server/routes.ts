@@ -124,9 +124,9 @@ t.test('unknown routes and unknown ids are 404 not_found', async (t) => {
 t.test('invalid bodies are 422 validation_error with a field -> message errors map', async (t) => {
   const server = await withServer(t);
   const client = clientFor(t, server);
-  const register = await client.request('POST', '/api/v1/agent_instance/register', { json: { agent_version: {} } }).catch((e: unknown) => e);
+  const register = await client.request('POST', '/api/v1/agent_instance/register', { json: { agent_id: 5, agent_version: 'v1' } }).catch((e: unknown) => e);
   t.ok(register instanceof PrefactorValidationError);
-  t.match(register, { statusCode: 422, code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'validation_error', errors: { agent_id: String, agent_schema_version: String } });
+  t.match(register, { statusCode: 422, code: 'ERR_PREFACTOR_VALIDATION', apiCode: 'validation_error', errors: { agent_id: String, agent_version: String } });
   const { id } = await client.agentInstances.register(REGISTER);
   const span = await client
     .request('POST', '/api/v1/agent_spans', { json: { details: { agent_instance_id: id, schema_name: 'x', status: 'done' } } })
@@ -156,16 +156,15 @@ t.test('an empty POST body is an empty object', async (t) => {
   t.equal(server.instance(id)?.status, 'active');
 });
 
-t.test('span create checks its instance and parent (422) and span ids (409)', async (t) => {
+t.test('span create checks its instance (404) and parent (422) and span ids (409)', async (t) => {
   const server = await withServer(t);
   const client = clientFor(t, server);
   const { id } = await client.agentInstances.register(REGISTER);
   const other = await client.agentInstances.register(REGISTER);
   await t.rejects(client.agentSpans.create({ agent_instance_id: 'nope', schema_name: 's', status: 'active' }), {
-    statusCode: 422,
-    code: 'ERR_PREFACTOR_VALIDATION',
-    apiCode: 'validation_error',
-    errors: { 'details.agent_instance_id': /no agent instance/ },
+    statusCode: 404,
+    apiCode: 'not_found',
+    message: /No agent instance with id nope/,
   });
   const foreign = await client.agentSpans.create({ agent_instance_id: other.id, schema_name: 's', status: 'active' });
   await t.rejects(client.agentSpans.create({ agent_instance_id: id, parent_span_id: foreign.id, schema_name: 's', status: 'active' }), {

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { z } from 'zod';
-import { PayloadValidationError, defineSpanType, describeIssues } from '../../src/tracing/span-types.js';
+import { PayloadValidationError, defineSpanType } from '../../src/tracing/span-types.js';
+import { describeIssues } from '../../src/util/zod-issues.js';
 
 t.test('defineSpanType() keeps the definition and builds its span_type_schemas entry once', async (t) => {
   const dataRisk = { action_profile: { external_communication: 'allowed' as const } };

@@ -447,7 +447,7 @@ t.test('a tracer with apiUrl/apiToken/agentId delivers to the API through the de
     logger: false,
     spanTypes: [llm],
     flushIntervalMs: 5,
-    http: { maxRetries: 0 },
+    maxRetries: 0,
   });
   t.teardown(() => tracer.shutdown());
   const id = await tracer.withInstance(async (instance) => {
@@ -477,4 +477,33 @@ t.test('shape() of a default-instance tree is in start order', async (t) => {
   const { tracer, sink } = memoryTracer(t);
   tracer.withSpan('a', {}, () => tracer.withSpan('b', {}, () => 1));
   t.same(shape(sink.tree(sink.instances()[0]!.id), true), [{ name: 'a', status: 'complete', children: [{ name: 'b', status: 'complete', children: [] }] }]);
+});
+
+t.test('a tracer with only apiUrl and apiToken (a deployment-scoped token) registers without agent_id and delivers', async (t) => {
+  const server = await withServer(t, { token: 'deployment-token', agentId: 'agent-of-token', agentDeploymentId: 'deployment-1' });
+  const tracer = new Tracer({ apiUrl: server.url, apiToken: 'deployment-token', logger: false, flushIntervalMs: 5, maxRetries: 0 });
+  t.teardown(() => tracer.shutdown());
+  t.equal(tracer.enabled, true);
+  const id = await tracer.withInstance(async (instance) => {
+    await tracer.withSpan('agent:tool', { q: 1 }, () => ({ text: 'x' }));
+    return instance.id;
+  });
+  t.equal(await tracer.flush({ timeoutMs: 5000 }), true);
+  t.match(server.instance(id), { agent_id: 'agent-of-token', agent_deployment_id: 'deployment-1', status: 'complete' });
+  t.match(server.spans(id), [{ schema_name: 'agent:tool', status: 'complete', payload: { q: 1 } }]);
+});
+
+t.test('a typed span whose type is missing from spanTypes is warned about once per type, and still traced', async (t) => {
+  const { tracer, sink, logger } = memoryTracer(t, { spanTypes: [] });
+  const other = defineSpanType({ name: 'agent:other' });
+  tracer.withSpan(llm, { model: 'm', prompt: 'p' }, () => ({ text: 'x' }));
+  tracer.withSpan(llm, { model: 'm', prompt: 'p' }, () => ({ text: 'y' }));
+  tracer.withSpan(other, {}, () => undefined);
+  tracer.withSpan('agent:untyped', {}, () => undefined);
+  t.equal(sink.spans().length, 4);
+  t.match(logger.lines, [
+    { level: 'warn', message: /^Span type "agent:llm" is used but is not in the Tracer's `spanTypes`/, details: { spanType: 'agent:llm' } },
+    { level: 'warn', message: /^Span type "agent:other" is used/ },
+  ]);
+  t.equal(logger.lines.length, 2, 'once per type; a plain name is not a span type');
 });

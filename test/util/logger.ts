@@ -98,3 +98,12 @@ t.test('safeLog() passes the message on, and swallows a throwing logger', async 
     } }, 'error', 'boom'),
   );
 });
+
+t.test('safeLog() without details calls the logger with the message alone (console prints no "undefined")', async (t) => {
+  const calls: unknown[][] = [];
+  const record = (...args: unknown[]): void => void calls.push(args);
+  const logger: Logger = { debug: record, info: record, warn: record, error: record };
+  safeLog(logger, 'warn', 'just this');
+  safeLog(logger, 'error', 'with', { a: 1 });
+  t.same(calls, [['just this'], ['with', { a: 1 }]]);
+});
