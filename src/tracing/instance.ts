@@ -39,6 +39,11 @@ export let instanceSpanClosed: (instance: Instance) => void;
 export let isInstanceFinished: (instance: Instance) => boolean;
 /** Finishes the instance now, whatever is still open (the default instance at shutdown). */
 export let finishInstance: (instance: Instance, status: FinishStatus) => void;
+/**
+ * Shutdown with work still open: the instance will finish `cancelled` when the recorder has ended
+ * its last open span (the recorder finishes it itself when none is open).
+ */
+export let cancelInstanceAtShutdown: (instance: Instance) => void;
 /** Aborts the instance's signal; `false` when it was already terminated or has finished. */
 export let terminateInstance: (instance: Instance, reason: string) => boolean;
 
@@ -101,6 +106,9 @@ export class Instance implements Settleable {
     isInstanceFinished = (instance) => instance.#finished;
     finishInstance = (instance, status) => {
       if (!instance.#finished) instance.#finish(status);
+    };
+    cancelInstanceAtShutdown = (instance) => {
+      instance.#status = 'cancelled';
     };
     terminateInstance = (instance, reason) => {
       if (instance.signal.aborted || instance.#finished) return false;

@@ -1,7 +1,9 @@
 /**
  * The tracer's process hooks: ONE `beforeExit` listener (and one listener per signal with
- * `handleSignals`) for the whole process, however many tracers it has. Tracers are held weakly: a
- * tracer the program dropped without `shutdown()` can be collected (its hooks no longer keep it).
+ * `handleSignals`) for the whole process, however many tracers it has. A tracer is held until its
+ * `shutdown()`: one the program dropped without shutting down may still hold spans, and the
+ * `beforeExit` shutdown is what delivers them (a weak hold let the collector take such tracers, and
+ * their spans with them).
  */
 
 /** What the hooks need of a tracer. */
@@ -10,7 +12,7 @@ export interface ShutsDown {
 }
 
 interface Entry {
-  readonly tracer: WeakRef<ShutsDown>;
+  readonly tracer: ShutsDown;
   readonly handleSignals: boolean;
 }
 
@@ -20,15 +22,7 @@ let listening = false;
 let signalsListening = false;
 
 function live(): ShutsDown[] {
-  const tracers: ShutsDown[] = [];
-  for (const entry of entries) {
-    const tracer = entry.tracer.deref();
-    // A tracer the program dropped without shutdown() and the collector took (not forced in tests).
-    /* c8 ignore next */
-    if (tracer === undefined) entries.delete(entry);
-    else tracers.push(tracer);
-  }
-  return tracers;
+  return [...entries].map((entry) => entry.tracer);
 }
 
 /** The event loop is empty: shut down every tracer the program forgot to (each then unwatches itself). */
@@ -75,7 +69,7 @@ function update(): void {
 
 /** Watches `tracer` until the returned function is called (at its shutdown). */
 export function watchProcess(tracer: ShutsDown, handleSignals: boolean): () => void {
-  const entry: Entry = { tracer: new WeakRef(tracer), handleSignals };
+  const entry: Entry = { tracer, handleSignals };
   entries.add(entry);
   update();
   return () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { generateId, isPrefactorId, partitionOf, randomPartition } from '../util/ids.js';
-import { Instance, type InstanceMode, finishInstance, isInstanceFinished, instanceSpanClosed, instanceSpanOpened, terminateInstance } from './instance.js';
+import { Instance, type InstanceMode, cancelInstanceAtShutdown, finishInstance, isInstanceFinished, instanceSpanClosed, instanceSpanOpened, terminateInstance } from './instance.js';
 import { safeLog, type Logger } from '../util/logger.js';
 import type { AgentSchemaVersionForRegister, FinishStatus } from '../models/index.js';
 import { PayloadSerializer } from './serialize.js';
@@ -8,7 +8,7 @@ import type { SpanSink } from '../sinks/span-sink.js';
 import { PayloadValidationError, type SpanType } from './span-types.js';
 import { describeIssues } from '../util/zod-issues.js';
 import { errorText } from '../util/error-text.js';
-import { Span, isoTime, type SpanOwner } from './span.js';
+import { Span, cancelSpanAtShutdown, isoTime, type SpanOwner } from './span.js';
 import type { ResolvedTracerOptions } from './tracer-options.js';
 import { InstanceHold, SAMPLED_OUT, inSampleRate } from './sampling.js';
 import { Redactor } from './redactor.js';
@@ -20,6 +20,12 @@ const REMOTE_SAMPLED_OUT: InstanceMode = { recordsNothing: true, remote: true, s
 const VALIDATE_OFF = 0;
 const VALIDATE_WARN = 1;
 const VALIDATE_THROW = 2;
+/**
+ * Open spans the recorder remembers, to end them at shutdown: beyond this many (spans that never
+ * end, piling up in a long-running process), new ones are not remembered; their instance is still
+ * finished `cancelled` at shutdown, the span itself stays open on the server.
+ */
+const MAX_TRACKED_OPEN_SPANS = 100_000;
 
 /** The tracer's own counters, merged into `tracer.stats()`. */
 export interface TracerCounters {
@@ -41,6 +47,10 @@ export interface TracerCounters {
   readonly spansSkippedStackDepth: number;
   /** Spans run untraced because their instance had already finished (e.g. a timer firing later). */
   readonly spansAfterInstanceFinished: number;
+  /** Spans still open at `shutdown()` (a promise that never settled, a stream never read), ended `cancelled` then. */
+  readonly spansCancelledAtShutdown: number;
+  /** Agent instances with work still open at `shutdown()`, finished `cancelled` then. */
+  readonly instancesCancelledAtShutdown: number;
   /** Failures inside the tracer or thrown by the sink, the logger or `onTerminate`, each logged. */
   readonly telemetryErrors: number;
   /** Agent instances not recorded by sampling (`sampleRate`, `sampler`); with `sampleErrors`, held. */
@@ -72,6 +82,8 @@ export class Recorder implements SpanOwner {
   payloadsTruncated = 0;
   spansSkippedStackDepth = 0;
   spansAfterInstanceFinished = 0;
+  spansCancelledAtShutdown = 0;
+  instancesCancelledAtShutdown = 0;
   telemetryErrors = 0;
   instancesSampledOut = 0;
   instancesKeptForErrors = 0;
@@ -88,6 +100,8 @@ export class Recorder implements SpanOwner {
   readonly #partition: number;
   /** Instances registered and not finished, by id: the killswitch looks them up. */
   readonly #live = new Map<string, Instance>();
+  /** Spans started and not ended, with their instance: shutdown ends them (see cancelUnendedAtShutdown). */
+  readonly #openSpans = new Map<Span, Instance>();
   readonly #instanceOwner = { instanceFinished: (instance: Instance, status: FinishStatus) => this.#instanceFinished(instance, status) };
   /** Instances continued from another process and still running here, by id (the killswitch). */
   readonly #remote = new Map<string, Set<Instance>>();
@@ -211,6 +225,36 @@ export class Recorder implements SpanOwner {
   }
 
   /**
+   * At shutdown, before the default instance finishes: every span still open is ended `cancelled`
+   * with `{reason: 'shutdown'}` (latest first), and every instance with work still open (its
+   * callback not settled, or a span open; the default instance when a span of it is open) is
+   * finished `cancelled`. Counted, and said once at warn level.
+   */
+  cancelUnendedAtShutdown(): void {
+    const instances = new Set<Instance>();
+    for (const instance of this.#live.values()) if (instance !== this.#defaultInstance) instances.add(instance);
+    for (const instance of this.#openSpans.values()) instances.add(instance);
+    if (instances.size === 0) return;
+    const spans = [...this.#openSpans.keys()];
+    for (const instance of instances) cancelInstanceAtShutdown(instance);
+    let spanCount = 0;
+    for (let index = spans.length - 1; index >= 0; index--) if (cancelSpanAtShutdown(spans[index]!)) spanCount++;
+    // Instances with no span open (a callback that never settled), and those with spans beyond
+    // MAX_TRACKED_OPEN_SPANS, not remembered: they finish here.
+    for (const instance of instances) finishInstance(instance, 'cancelled');
+    this.spansCancelledAtShutdown += spanCount;
+    this.instancesCancelledAtShutdown += instances.size;
+    safeLog(
+      this.logger,
+      'warn',
+      `At shutdown, ${spanCount} span(s) had not ended in ${instances.size} agent instance(s); they were ended as cancelled (result {"reason":"shutdown"}). ` +
+        'Likely a callback whose promise never settled, or a stream or iterator returned from withSpan that was never fully read; ' +
+        'counted in stats().spansCancelledAtShutdown and instancesCancelledAtShutdown',
+      { spans: spanCount, instances: instances.size },
+    );
+  }
+
+  /**
    * Opens a span: validates and snapshots the payload, tells the sink. `undefined` when the
    * instance has already finished (the caller runs `fn` untraced). Throws only a
    * `PayloadValidationError`, with `validatePayloads: 'throw'`, or when something fails after the
@@ -247,7 +291,11 @@ export class Recorder implements SpanOwner {
       } catch (error) {
         this.failed('the sink\'s spanStarted()', error);
       }
-      return new Span(this, id, instanceId, instance, parentId, name, type);
+      const span = new Span(this, id, instanceId, instance, parentId, name, type);
+      // The bound's other side (100,000 spans left open) is too slow a test for its one branch.
+      /* c8 ignore next */
+      if (this.#openSpans.size < MAX_TRACKED_OPEN_SPANS) this.#openSpans.set(span, instance);
+      return span;
     } catch (error) {
       instanceSpanClosed(instance);
       throw error;
@@ -268,6 +316,7 @@ export class Recorder implements SpanOwner {
     isError: boolean,
     finishedAtMs?: number,
   ): void {
+    this.#openSpans.delete(span);
     if (isInstanceFinished(instance as Instance)) {
       // The default instance was finished by shutdown() while this span was open.
       this.droppedAfterShutdown++;
@@ -323,6 +372,8 @@ export class Recorder implements SpanOwner {
       payloadsTruncated: this.payloadsTruncated,
       spansSkippedStackDepth: this.spansSkippedStackDepth,
       spansAfterInstanceFinished: this.spansAfterInstanceFinished,
+      spansCancelledAtShutdown: this.spansCancelledAtShutdown,
+      instancesCancelledAtShutdown: this.instancesCancelledAtShutdown,
       telemetryErrors: this.telemetryErrors,
       instancesSampledOut: this.instancesSampledOut,
       instancesKeptForErrors: this.instancesKeptForErrors,

@@ -14,10 +14,18 @@ export interface SpanOwner {
   misuse(message: string, details: Record<string, unknown>): void;
 }
 
+/** The result of a span ended by shutdown (see `cancelSpanAtShutdown`). */
+const SHUTDOWN_RESULT = { reason: 'shutdown' } as const;
 const OPEN = 0;
 const ENDED = 1;
 const ENDED_REPORTED = 2; // ended, and a late call was already reported: report once per span
 const NOOP = 3; // the handle of an untraced call: every method does nothing
+
+/**
+ * Ends an open span as `cancelled` with `{reason: 'shutdown'}` (shutdown, for a span that never
+ * ended); what `fn` does afterwards no longer changes it. `false` when it had already ended.
+ */
+export let cancelSpanAtShutdown: (span: Span) => boolean;
 
 /**
  * The handle `fn` receives from `withSpan`. It ends by itself when `fn` returns, its promise
@@ -89,6 +97,19 @@ export class Span<Result = unknown> implements Settleable {
     if (outcome === OUTCOME_OK) this.#end('complete', this.#hasResult ? this.#result : value, false);
     else if (outcome === OUTCOME_CANCELLED) this.#end('cancelled', this.#explicitResult(), false);
     else this.#end(isAbortError(value) ? 'cancelled' : 'failed', { error: describeError(value) }, true);
+  }
+
+  static {
+    cancelSpanAtShutdown = (span) => {
+      // Ended, its end still queued in a microtask (deep recursion, see #end): too rare a timing to test.
+      /* c8 ignore next */
+      if (span.#state !== OPEN) return false;
+      span.#state = ENDED;
+      span.#result = undefined;
+      // As an error payload: not checked against the span type's result schema.
+      span.#owner!.endSpan(span, span.#instance, span.#type, 'cancelled', SHUTDOWN_RESULT, true);
+      return true;
+    };
   }
 
   #explicitResult(): unknown {

@@ -316,6 +316,7 @@ export class Tracer {
     const timeoutMs = this.#timeoutMs(options);
     this.#closed = true;
     this.#unwatch?.();
+    core.cancelUnendedAtShutdown(); // before the sink's shutdown flush: these finishes go out with it
     core.finishDefaultInstance();
     return (this.#shutdown = this.#delivered(settleWithin(core, 'shutdown', (ms) => core.sink.shutdown(ms), timeoutMs)));
   }
@@ -373,6 +374,8 @@ const ZERO_COUNTERS: TracerCounters = {
   payloadsTruncated: 0,
   spansSkippedStackDepth: 0,
   spansAfterInstanceFinished: 0,
+  spansCancelledAtShutdown: 0,
+  instancesCancelledAtShutdown: 0,
   telemetryErrors: 0,
   instancesSampledOut: 0,
   instancesKeptForErrors: 0,

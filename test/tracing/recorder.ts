@@ -28,6 +28,8 @@ t.test('Recorder counts instances and spans and turns them into sink events', as
     payloadsTruncated: 0,
     spansSkippedStackDepth: 0,
     spansAfterInstanceFinished: 0,
+    spansCancelledAtShutdown: 0,
+    instancesCancelledAtShutdown: 0,
     telemetryErrors: 0,
     instancesSampledOut: 0,
     instancesKeptForErrors: 0,
@@ -117,4 +119,15 @@ t.test('a payload larger than maxPayloadBytes is sent cut, counted, and said onc
   t.match(span.payload, { text: /…\[\+\d+ chars\]$/, _prefactor_truncated: { maxPayloadBytes: 2048, stringsCut: 1 } });
   t.match(span.resultPayload, { list: Array, _prefactor_truncated: { itemsOmitted: Number } });
   t.equal(logger.messages('warn').filter((line) => /larger than maxPayloadBytes \(2048\)/.test(line)).length, 1);
+});
+
+t.test('Recorder.endSpan() of a span whose instance was finished first sends nothing and counts it', async (t) => {
+  const sink = new InMemorySink();
+  const recorder = new Recorder(resolveTracerOptions({ sink, logger: false }, {}), sink);
+  const span = recorder.startSpan(undefined, 'open', {}, recorder.defaultInstance(), undefined)!;
+  // finishDefaultInstance() alone (the tracer's shutdown() ends open spans first: see shutdown-unended.ts).
+  recorder.finishDefaultInstance();
+  span.cancel();
+  t.equal(recorder.droppedAfterShutdown, 1);
+  t.equal(sink.span(span.id)?.status, 'active');
 });

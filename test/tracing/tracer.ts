@@ -318,11 +318,14 @@ t.test('spans outside any instance go to a default instance, registered lazily a
   let release!: () => void;
   const open = tracer.withSpan('open-at-shutdown', {}, () => new Promise<void>((resolve) => (release = resolve)));
   t.equal(await tracer.shutdown(), true);
-  t.equal(sink.instance(outer)?.status, 'complete');
+  // A span still open at shutdown is ended `cancelled` then, and its instance with it (shutdown-unended.ts).
+  t.equal(sink.instance(outer)?.status, 'cancelled');
+  t.match(sink.spans()[2], { status: 'cancelled', resultPayload: { reason: 'shutdown' } });
   release();
   await open;
-  t.equal(sink.spans()[2]?.status, 'active', 'an end after the instance finished is not sent');
-  t.equal(tracer.stats().dropped.after_shutdown, 1);
+  t.equal(sink.spans()[2]?.status, 'cancelled', 'the later end changes nothing');
+  t.equal(tracer.stats().dropped.after_shutdown, 0);
+  t.equal(tracer.stats().spansCancelledAtShutdown, 1);
 });
 
 t.test('ids are in the API format, with the agent\'s partition when agentId is a Prefactor id', async (t) => {
