@@ -4,7 +4,8 @@
  * (instrumented - uninstrumented) / spans in the same process, after warm-up rounds, baseline and
  * instrumented rounds alternating; the median over the rounds is reported.
  *
- * Run: node --import tsx benchmarks/overhead.ts   (BENCH_ROOTS, BENCH_ROUNDS to change the workload)
+ * Run: node --import tsx benchmarks/overhead.ts   (BENCH_ROOTS, BENCH_ROUNDS to change the workload;
+ * BENCH_SINKS=noop,disabled to measure only some sinks)
  */
 import type { SpanSink } from '../src/sinks/span-sink.js';
 import { InMemorySink, Tracer } from '../src/index.js';
@@ -90,7 +91,7 @@ async function tracedSync(tracer: Tracer, start: number, roots: number): Promise
   return sum;
 }
 
-type Sink = 'server' | 'noop' | 'memory' | 'disabled';
+type Sink = 'server' | 'noop' | 'memory' | 'disabled' | 'sampled-out' | 'noop-no-redact';
 
 interface Variant {
   readonly name: string;
@@ -108,6 +109,9 @@ const VARIANTS: readonly Variant[] = [
   { name: 'sync, span type', sink: 'server', sync: true, run: tracedSync },
   { name: 'sync, span type', sink: 'noop', sync: true, run: tracedSync },
   { name: 'sync, span type', sink: 'disabled', sync: true, run: tracedSync },
+  { name: 'sync, span type', sink: 'sampled-out', sync: true, run: tracedSync },
+  { name: 'sync, span type', sink: 'noop-no-redact', sync: true, run: tracedSync },
+  { name: 'async, span type', sink: 'sampled-out', sync: false, run: (t, s, n) => tracedAsyncTree(t, s, n, YIELD_EVERY) },
 ];
 
 const SINK_LABEL: Record<Sink, string> = {
@@ -115,6 +119,8 @@ const SINK_LABEL: Record<Sink, string> = {
   noop: 'no-op sink (hot path only)',
   memory: 'InMemorySink',
   disabled: 'tracer disabled (no config)',
+  'sampled-out': 'instance sampled out (sampleRate 0)',
+  'noop-no-redact': 'no-op sink, redact: false',
 };
 
 function makeTracer(sink: Sink, server: ServerProcess | undefined): Tracer {
@@ -128,6 +134,10 @@ function makeTracer(sink: Sink, server: ServerProcess | undefined): Tracer {
       return benchTracer('http://127.0.0.1:9', 'unused', { sink: new InMemorySink() });
     case 'disabled':
       return new Tracer({ logger: false });
+    case 'noop-no-redact':
+      return benchTracer('http://127.0.0.1:9', 'unused', { sink: new NoopSink(), redact: false });
+    case 'sampled-out':
+      return benchTracer('http://127.0.0.1:9', 'unused', { sink: new NoopSink(), sampleRate: 0 });
   }
 }
 
@@ -211,8 +221,10 @@ printHeader('overhead: withSpan hot path (ns per span)', {
   exposeGc: typeof globalThis.gc === 'function',
 });
 
+// BENCH_SINKS=noop,disabled,sampled-out measures only the variants of those sinks.
+const onlySinks = process.env.BENCH_SINKS?.split(',');
 const rows: Row[] = [];
-for (const variant of VARIANTS) rows.push(await measure(variant));
+for (const variant of VARIANTS) if (onlySinks === undefined || onlySinks.includes(variant.sink)) rows.push(await measure(variant));
 
 printTable(
   ['function', 'sink', 'baseline ns/span', 'traced ns/span', 'overhead ns/span (wall)', 'overhead ns/span (CPU)', 'delivery CPU ns/span (flush)', 'drops', 'flush ok'],

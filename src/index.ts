@@ -31,3 +31,13 @@ export { PrefactorError, PrefactorConfigError } from './errors.js';
 export type { PrefactorErrorCode } from './errors.js';
 export { PayloadValidationError } from './tracing/span-types.js';
 export { InstanceTerminatedError } from './tracing/instance.js';
+// Propagation across processes (issue 16), sampling.
+export { propagationHeaders, continueFrom } from './tracing/global.js';
+export type { PropagationSource, HeadersLike } from './tracing/propagation.js';
+export { tracedFetch, wrapFetch, withPropagationHeaders } from './propagation/fetch.js';
+export { continueRequests } from './propagation/http.js';
+export type { Sampler, SamplingInfo } from './tracing/sampling.js';
+export type { SamplingOptions } from './tracing/sampling-options.js';
+export { DEFAULT_REDACT_KEYS } from './tracing/redaction.js';
+export type { RedactPayload, RedactContext } from './tracing/redaction.js';
+export type { RedactionOptions } from './tracing/redaction-options.js';

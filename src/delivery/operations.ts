@@ -64,6 +64,12 @@ export class Operation {
   stamp = 0;
   /** Sent on its own (its bulk request was refused as a whole). */
   isolate = false;
+  /** A create of a span continued from another process: may wait for its instance or parent (see `deferRemote`). */
+  remote = false;
+  /** Not taken before this time (ms since the epoch): a remote create whose parent is not there yet. */
+  notBefore = 0;
+  /** When the API first answered that the parent of this remote create is not there yet (0: never). */
+  firstMissingAt = 0;
   /** The operation that must be confirmed (or earlier in the same batch) before this one leaves. */
   dep: Operation | undefined;
   /** The instance whose `held` count includes this operation. */

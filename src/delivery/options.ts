@@ -54,6 +54,13 @@ export interface DeliveryOptions {
   readonly redeliveryDelayMs?: number;
   /** Upper bound of that delay, in milliseconds. @default 30000 */
   readonly maxRedeliveryDelayMs?: number;
+  /**
+   * How long the create of a span continued from another process (`continueFrom`) is retried while
+   * the API does not know its instance or parent span yet (the caller sends them from its own
+   * process, maybe later), in milliseconds. Then it is dropped as `parent_not_found`.
+   * @default 60000
+   */
+  readonly remoteParentWaitMs?: number;
 }
 
 /** The keys of `DeliveryOptions`, for unknown-key rejection by the tracer. */
@@ -68,6 +75,7 @@ export const DELIVERY_OPTION_KEYS = [
   'batching',
   'redeliveryDelayMs',
   'maxRedeliveryDelayMs',
+  'remoteParentWaitMs',
 ] as const;
 
 export const DELIVERY_DEFAULTS = {
@@ -81,6 +89,7 @@ export const DELIVERY_DEFAULTS = {
   batching: true,
   redeliveryDelayMs: 1000,
   maxRedeliveryDelayMs: 30_000,
+  remoteParentWaitMs: 60_000,
 } as const;
 
 export type ResolvedDeliveryOptions = { -readonly [K in keyof DeliveryOptions]-?: NonNullable<DeliveryOptions[K]> };
@@ -102,6 +111,7 @@ export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDelive
       'maxRedeliveryDelayMs',
       options.maxRedeliveryDelayMs ?? d.maxRedeliveryDelayMs,
     ),
+    remoteParentWaitMs: check.nonNegativeNumber('remoteParentWaitMs', options.remoteParentWaitMs ?? d.remoteParentWaitMs),
   };
   if (resolved.redeliveryDelayMs > resolved.maxRedeliveryDelayMs) {
     invalidOption('redeliveryDelayMs', `at most \`maxRedeliveryDelayMs\` (${resolved.maxRedeliveryDelayMs})`, resolved.redeliveryDelayMs);

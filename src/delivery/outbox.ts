@@ -220,6 +220,7 @@ export class Outbox {
     }
     const op = new Operation(CREATE, seq, span.id, span.instanceId, span.startedAt);
     op.parentId = span.parentId;
+    op.remote = span.remote === true;
     op.schemaName = span.schemaName;
     op.payload = payload;
     op.bytes = bytes;
@@ -305,6 +306,18 @@ export class Outbox {
       }
       instance.inBatch++;
     }
+  }
+
+  /**
+   * The API does not know the instance or parent of remote create `op` yet (its caller sends them
+   * from another process): re-queues it to be sent after `delayMs`, or drops it
+   * (`parent_not_found`) once `waitMs` have passed since the first such answer.
+   */
+  deferRemote(op: Operation, now: number, delayMs: number, waitMs: number): void {
+    if (op.firstMissingAt === 0) op.firstMissingAt = now;
+    if (now - op.firstMissingAt >= waitMs) return this.drop(op, 'parent_not_found');
+    op.notBefore = now + delayMs;
+    this.requeue(op);
   }
 
   /** Puts an in-flight operation back in the queue, at its place. */

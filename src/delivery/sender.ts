@@ -3,9 +3,9 @@ import { apiPath, PATHS } from '../models/routes.js';
 import { isTransientError, PrefactorApiError, PrefactorResponseContractError } from '../http/errors.js';
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
-import { BULK_TYPES, singleRequest } from './operations.js';
+import { BULK_TYPES, CREATE, singleRequest } from './operations.js';
 import type { Operation } from './operations.js';
-import { itemVerdict, requestVerdict } from './verdicts.js';
+import { isMissingReference, itemVerdict, requestVerdict } from './verdicts.js';
 
 /** What became of one operation of a request. */
 export const CONFIRMED = 0;
@@ -15,7 +15,9 @@ export const REQUEUED = 1;
 export const REJECTED = 2;
 /** The bulk endpoint does not know its type: back in the queue, and that type goes alone from now on. */
 export const UNSUPPORTED = 3;
-export type OperationResult = typeof CONFIRMED | typeof REQUEUED | typeof REJECTED | typeof UNSUPPORTED;
+/** A remote create the API refused for a missing instance or parent (not there yet): try it again later, for a while. */
+export const DEFERRED = 4;
+export type OperationResult = typeof CONFIRMED | typeof REQUEUED | typeof REJECTED | typeof UNSUPPORTED | typeof DEFERRED;
 
 /**
  * What a request came to, for the worker to apply: one result per operation (same order as sent),
@@ -43,7 +45,7 @@ export interface SendOutcome {
   readonly terminate?: Array<readonly [instanceId: string, reason: string]>;
 }
 
-type Answer = { status?: unknown; code?: unknown; message?: unknown; control?: { terminate?: unknown; reason?: unknown } | null };
+type Answer = { status?: unknown; code?: unknown; message?: unknown; errors?: unknown; control?: { terminate?: unknown; reason?: unknown } | null };
 
 /**
  * The engine reads only the status, code and control of each answer: `Prefer: return=minimal`
@@ -136,7 +138,7 @@ export class Sender {
         collectTermination(op, output, terminate);
         return CONFIRMED;
       }
-      const result = this.#refused(op, output.code, output.message);
+      const result = this.#refused(op, output.code, output.message, output.errors);
       transient ||= result === REQUEUED;
       return result;
     });
@@ -157,7 +159,7 @@ export class Sender {
       response = await this.#send(apiPath(path), body, op.key, [op], onRetryAfter);
     } catch (error) {
       if (!(error instanceof PrefactorApiError) || isTransientError(error)) return requestFailed([op], error, false);
-      const result = this.#refused(op, error.apiCode, error.message);
+      const result = this.#refused(op, error.apiCode, error.message, error.errors);
       return {
         results: [result],
         // As before any answer: a run of transient refusals backs off further each time.
@@ -172,7 +174,8 @@ export class Sender {
   }
 
   /** An operation the API refused with `code`: already delivered, for good, or worth another try. */
-  #refused(op: Operation, code: unknown, message: unknown): OperationResult {
+  #refused(op: Operation, code: unknown, message: unknown, errors: unknown): OperationResult {
+    if (op.remote && op.kind === CREATE && isMissingReference(code, errors)) return DEFERRED;
     const verdict = itemVerdict(op.kind, code);
     if (verdict === 'delivered') return CONFIRMED;
     if (verdict === 'unsupported') return UNSUPPORTED;

@@ -16,6 +16,8 @@ const DROP_HINTS: Record<DropReason, string> = {
   shutdown_timeout: 'they were still pending when shutdown timed out (raise `shutdownTimeoutMs`)',
   after_shutdown: 'they arrived after shutdown()',
   serialization: 'their payload could not be serialised',
+  parent_not_found:
+    'they continue a trace from another process (continueFrom) whose instance or parent span did not reach the API in time (raise `remoteParentWaitMs`, or check that the calling process delivers)',
 };
 
 /** An error's stack (or its text, for a thrown non-Error), for an `error` log line. */

@@ -35,6 +35,22 @@ export function itemVerdict(kind: OperationKind, code: unknown): 'unsupported' |
   return 'rejected';
 }
 
+/** Fields whose refusal means that a create's instance or parent span is not (yet) known. */
+const REFERENCE_FIELD = /(^|\.)(agent_instance_id|parent_span_id)$/;
+
+/**
+ * Whether a create was refused because the API does not know its instance or parent span (yet): a
+ * 404 `not_found`, or a `validation_error` on `agent_instance_id` / `parent_span_id` (what the local
+ * server answers). For the create of a span continued from another process, whose caller may not
+ * have sent them yet, this is worth waiting for.
+ */
+export function isMissingReference(code: unknown, errors: unknown): boolean {
+  if (code === 'not_found') return true;
+  if (code !== 'validation_error' || typeof errors !== 'object' || errors === null) return false;
+  const fields = Object.keys(errors);
+  return fields.length > 0 && fields.every((field) => REFERENCE_FIELD.test(field));
+}
+
 /** Client-side failures that are final: the caller aborted, the client was closed, or the request was refused before sending. */
 const FINAL_CLIENT_CODES = new Set<string>([ERROR_CODES.aborted, ERROR_CODES.clientClosed, ERROR_CODES.invalidRequest]);
 

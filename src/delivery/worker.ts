@@ -8,9 +8,13 @@ import type { Operation } from './operations.js';
 import type { ResolvedDeliveryOptions } from './options.js';
 import type { Outbox } from './outbox.js';
 import { errorText } from './stats.js';
-import { CONFIRMED, REJECTED, REQUEUED, Sender } from './sender.js';
+import { CONFIRMED, DEFERRED, REJECTED, REQUEUED, Sender } from './sender.js';
 import type { SendOutcome } from './sender.js';
 import { redeliveryDelayMs } from './verdicts.js';
+
+/** First and longest pause before a remote create whose parent is not there yet is sent again, in ms. */
+const REMOTE_RETRY_FIRST_MS = 250;
+const REMOTE_RETRY_MAX_MS = 2000;
 
 /**
  * Drives the outbox: a p-queue of at most `concurrency` tasks, each of which takes the eligible
@@ -43,6 +47,9 @@ export class Worker {
   #lingerTimer: NodeJS.Timeout | undefined;
   #pauseTimer: NodeJS.Timeout | undefined;
   #pausedUntil = 0;
+  /** Wakes the worker when the earliest deferred remote create may leave (`#wakeTime`). */
+  #wakeTimer: NodeJS.Timeout | undefined;
+  #wakeTime = 0;
   /** The pause is the API's (`Retry-After`), which a flush must respect; a redelivery backoff it may cut. */
   #pauseAsked = false;
   #failures = 0;
@@ -99,7 +106,7 @@ export class Worker {
    */
   set keepAlive(keep: boolean) {
     this.#keepAlive = keep;
-    for (const timer of [this.#lingerTimer, this.#pauseTimer]) {
+    for (const timer of [this.#lingerTimer, this.#pauseTimer, this.#wakeTimer]) {
       if (keep) timer?.ref();
       else timer?.unref();
     }
@@ -183,8 +190,13 @@ export class Worker {
     let items = '';
     // Every in-flight operation sits in front of the oldest queued one at worst: scan past them all.
     let budget = this.#batchLimit * (this.#options.concurrency + 2);
+    const now = Date.now();
     for (let op = outbox.head; op !== undefined && budget > 0; op = op.next, budget--) {
       if (op.state !== QUEUED) continue;
+      if (op.notBefore > now) {
+        this.#wakeAt(op.notBefore);
+        continue;
+      }
       if (this.#single[op.kind] || op.isolate) {
         if (batch.length > 0 || !outbox.eligible(op, stamp, false)) continue;
         outbox.take(op, stamp);
@@ -223,6 +235,7 @@ export class Worker {
       if (!outcome.whole && op.dep?.state === DROPPED) outbox.drop(op, 'dependency_dropped');
       else if (result === CONFIRMED) outbox.confirm(op);
       else if (result === REJECTED) outbox.drop(op, 'rejected_by_server');
+      else if (result === DEFERRED) this.#deferRemote(op);
       else {
         if (result !== REQUEUED && !this.#single[op.kind]) {
           this.#single[op.kind] = true;
@@ -256,6 +269,27 @@ export class Worker {
     } catch (error) {
       safeLog(this.#logger, 'error', `The onTerminate handler failed: ${errorText(error)}`);
     }
+  }
+
+  /** Remote create `op` found no instance or parent (yet): try it again later, for a while. */
+  #deferRemote(op: Operation): void {
+    const delayMs = redeliveryDelayMs(op.attempts, REMOTE_RETRY_FIRST_MS, REMOTE_RETRY_MAX_MS);
+    safeLog(this.#logger, 'debug', `The API does not know the instance or parent of remote span ${op.id} yet: trying again in ${Math.round(delayMs)} ms`);
+    this.#outbox.deferRemote(op, Date.now(), delayMs, this.#options.remoteParentWaitMs);
+    if (op.state === QUEUED) this.#wakeAt(op.notBefore);
+  }
+
+  /** Runs the worker at `at` (ms since the epoch), unless it is already woken earlier. */
+  #wakeAt(at: number): void {
+    if (this.#stopped || (this.#wakeTimer !== undefined && this.#wakeTime <= at)) return;
+    clearTimeout(this.#wakeTimer);
+    this.#wakeTime = at;
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTimer = undefined;
+      this.#due = true;
+      this.#pump();
+    }, Math.max(0, at - Date.now()));
+    this.#hold(this.#wakeTimer);
   }
 
   /** Pauses the whole worker: `Retry-After` when the API gave one, else capped exponential backoff. */
@@ -299,5 +333,6 @@ export class Worker {
     this.sender.abortAll();
     clearTimeout(this.#lingerTimer);
     clearTimeout(this.#pauseTimer);
+    clearTimeout(this.#wakeTimer);
   }
 }

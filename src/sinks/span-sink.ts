@@ -58,6 +58,11 @@ export interface SpanStartEvent {
   /** The payload as JSON text of an object, e.g. `{"model":"m"}`. */
   readonly payloadJson: string;
   readonly startedAt: string;
+  /**
+   * The span belongs to an instance continued from another process (`continueFrom`): its instance or
+   * parent may reach the API after it, so a create refused as not found is retried for a while.
+   */
+  readonly remote?: boolean;
 }
 
 /** A span that has just ended. */
@@ -77,7 +82,8 @@ export type DropReason =
   | 'dependency_dropped'
   | 'shutdown_timeout'
   | 'after_shutdown'
-  | 'serialization';
+  | 'serialization'
+  | 'parent_not_found';
 
 export const DROP_REASONS: readonly DropReason[] = [
   'queue_overflow',
@@ -86,6 +92,7 @@ export const DROP_REASONS: readonly DropReason[] = [
   'shutdown_timeout',
   'after_shutdown',
   'serialization',
+  'parent_not_found',
 ];
 
 /** What the delivery engine did so far, and what it holds now. */

@@ -2,9 +2,10 @@ import { errorText } from '../util/error-text.js';
 import { bindEmitterToContext, bindToContext, currentFrame } from './context.js';
 import { NOOP_INSTANCE, type Instance } from './instance.js';
 import type { SpanType } from './span-types.js';
-import { NOOP_SPAN, type Span } from './span.js';
+import { NOOP_SPAN, Span } from './span.js';
 import { Tracer, type FlushOptions, type InstanceOptions } from './tracer.js';
 import type { TracerOptions } from './tracer-options.js';
+import type { PropagationSource } from './propagation.js';
 
 // On globalThis, like the context: two copies of the package share the global tracer.
 const TRACER_KEY = Symbol.for('prefactor-trace.tracer');
@@ -93,7 +94,9 @@ export function traced<Params, Result, Args extends unknown[], T, This = unknown
 
 /** The span open in the current context (any tracer's), or `undefined`. Never throws. */
 export function currentSpan(): Span | undefined {
-  return currentFrame()?.span as Span | undefined;
+  const span = currentFrame()?.span;
+  // Under `continueFrom` the frame's span may be the remote caller's id, which is no Span here.
+  return span instanceof Span ? span : undefined;
 }
 
 /** The agent instance of the current context (any tracer's), or `undefined`. Never throws. */
@@ -135,4 +138,21 @@ export function bind<F extends (...args: never[]) => unknown>(fn: F): F {
  */
 export function bindEmitter<E extends object>(emitter: E): E {
   return bindEmitterToContext(emitter);
+}
+
+/**
+ * `tracer.propagationHeaders()` of the tracer of the current context, else the global one: the
+ * headers that carry the current span to another process. `{}` with no tracer or outside any span.
+ */
+export function propagationHeaders(): Record<string, string> {
+  return activeTracer()?.propagationHeaders() ?? {};
+}
+
+/**
+ * `tracer.continueFrom(headers, fn)` on the global tracer (`init()`): runs `fn` under the remote
+ * span that `headers` carry. With no tracer, runs `fn` as it is.
+ */
+export function continueFrom<T>(headers: PropagationSource, fn: () => T): T {
+  const tracer = holder[TRACER_KEY];
+  return tracer === undefined ? fn() : tracer.continueFrom(headers, fn);
 }

@@ -1,5 +1,6 @@
 import { ERROR_CODES, PrefactorError } from '../errors.js';
 import type { FinishStatus } from '../models/index.js';
+import type { SpanSink } from '../sinks/span-sink.js';
 import { OUTCOME_OK, isAbortError, settle, type Outcome, type Settleable } from './settle.js';
 
 /** What an instance reports its finish to (the tracer's recorder). */
@@ -47,6 +48,19 @@ export let cancelInstanceAtShutdown: (instance: Instance) => void;
 export let terminateInstance: (instance: Instance, reason: string) => boolean;
 
 /**
+ * How an instance is recorded when it is not plainly sampled and local (see sampling.ts and
+ * `tracer.continueFrom`). Set once, when the instance is made.
+ */
+export interface InstanceMode {
+  /** Sampled out: its spans run untraced and nothing of it is sent. */
+  readonly recordsNothing: boolean;
+  /** Continued from another process: this side never registers, starts or finishes it. */
+  readonly remote: boolean;
+  /** Where its events go instead of the tracer's sink (an instance held back by `sampleErrors`). */
+  readonly sink: SpanSink | undefined;
+}
+
+/**
  * An agent instance: one run of the agent. `withInstance` passes it to its callback;
  * `currentInstance()` returns it inside. Watch `signal` to stop when the instance is terminated.
  */
@@ -55,6 +69,8 @@ export class Instance implements Settleable {
   readonly id: string;
   /** Aborts, with an `InstanceTerminatedError` as its reason, when the API terminates the instance. */
   readonly signal: AbortSignal;
+  /** @internal How it is recorded; `undefined`: sampled, local. */
+  readonly mode: InstanceMode | undefined;
   #owner: InstanceOwner | undefined;
   #controller = new AbortController();
   #openSpans = 0;
@@ -63,9 +79,10 @@ export class Instance implements Settleable {
   #finished = false;
 
   /** @internal Made by the tracer. */
-  constructor(owner: InstanceOwner | undefined, id: string) {
+  constructor(owner: InstanceOwner | undefined, id: string, mode?: InstanceMode) {
     this.#owner = owner;
     this.id = id;
+    this.mode = mode;
     this.signal = this.#controller.signal;
   }
 

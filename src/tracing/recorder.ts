@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { generateId, isPrefactorId, partitionOf, randomPartition } from '../util/ids.js';
-import { Instance, cancelInstanceAtShutdown, finishInstance, isInstanceFinished, instanceSpanClosed, instanceSpanOpened, terminateInstance } from './instance.js';
+import { Instance, type InstanceMode, cancelInstanceAtShutdown, finishInstance, isInstanceFinished, instanceSpanClosed, instanceSpanOpened, terminateInstance } from './instance.js';
 import { safeLog, type Logger } from '../util/logger.js';
 import type { AgentSchemaVersionForRegister, FinishStatus } from '../models/index.js';
 import { PayloadSerializer } from './serialize.js';
@@ -10,6 +10,12 @@ import { describeIssues } from '../util/zod-issues.js';
 import { errorText } from '../util/error-text.js';
 import { Span, cancelSpanAtShutdown, isoTime, type SpanOwner } from './span.js';
 import type { ResolvedTracerOptions } from './tracer-options.js';
+import { InstanceHold, SAMPLED_OUT, inSampleRate } from './sampling.js';
+import { Redactor } from './redactor.js';
+import type { IgnoredReason, RemoteContext } from './propagation.js';
+
+const REMOTE: InstanceMode = { recordsNothing: false, remote: true, sink: undefined };
+const REMOTE_SAMPLED_OUT: InstanceMode = { recordsNothing: true, remote: true, sink: undefined };
 
 const VALIDATE_OFF = 0;
 const VALIDATE_WARN = 1;
@@ -47,6 +53,18 @@ export interface TracerCounters {
   readonly instancesCancelledAtShutdown: number;
   /** Failures inside the tracer or thrown by the sink, the logger or `onTerminate`, each logged. */
   readonly telemetryErrors: number;
+  /** Agent instances not recorded by sampling (`sampleRate`, `sampler`); with `sampleErrors`, held. */
+  readonly instancesSampledOut: number;
+  /** Unsampled instances sent all the same because one of their spans failed (`sampleErrors`). */
+  readonly instancesKeptForErrors: number;
+  /** Unsampled instances whose held events passed the limit (1000) before any span failed: let go. */
+  readonly instancesHoldOverflowed: number;
+  /** `continueFrom` calls that continued a remote trace. */
+  readonly remoteContextsContinued: number;
+  /** `continueFrom` calls whose headers were malformed, oversized or foreign: traced on their own. */
+  readonly remoteContextsIgnored: number;
+  /** Payloads sent as `{"redacted":"redaction_failed"}`: the `redactPayload` hook threw or returned something unserialisable. */
+  readonly redactionFailures: number;
 }
 
 /**
@@ -67,6 +85,11 @@ export class Recorder implements SpanOwner {
   spansCancelledAtShutdown = 0;
   instancesCancelledAtShutdown = 0;
   telemetryErrors = 0;
+  instancesSampledOut = 0;
+  instancesKeptForErrors = 0;
+  instancesHoldOverflowed = 0;
+  remoteContextsContinued = 0;
+  remoteContextsIgnored = 0;
   /** Spans dropped because they started or ended after shutdown. */
   droppedAfterShutdown = 0;
   readonly sink: SpanSink;
@@ -80,6 +103,18 @@ export class Recorder implements SpanOwner {
   /** Spans started and not ended, with their instance: shutdown ends them (see cancelUnendedAtShutdown). */
   readonly #openSpans = new Map<Span, Instance>();
   readonly #instanceOwner = { instanceFinished: (instance: Instance, status: FinishStatus) => this.#instanceFinished(instance, status) };
+  /** Instances continued from another process and still running here, by id (the killswitch). */
+  readonly #remote = new Map<string, Set<Instance>>();
+  readonly #remoteOwner = { instanceFinished: (instance: Instance) => this.#remoteFinished(instance) };
+  readonly #holdOwner = {
+    kept: () => void this.instancesKeptForErrors++,
+    overflowed: (instanceId: string) => {
+      this.instancesHoldOverflowed++;
+      safeLog(this.logger, 'warn', `Agent instance ${instanceId} (not sampled) held 1000 events before any span failed: they are let go and it is not sent`);
+    },
+  };
+  readonly #ignoredReasons = new Set<IgnoredReason>();
+  readonly #redactor: Redactor;
   readonly #serializer: PayloadSerializer;
   /** Span types whose truncation was logged: once per type (bounded). */
   readonly #truncationLogged = new Set<string>();
@@ -93,6 +128,7 @@ export class Recorder implements SpanOwner {
     this.sink = sink;
     this.logger = options.logger;
     this.#validate = options.validatePayloads === 'off' ? VALIDATE_OFF : options.validatePayloads === 'warn' ? VALIDATE_WARN : VALIDATE_THROW;
+    this.#redactor = new Redactor(options.redaction.redact, options.redaction.redactPayload, options.logger);
     this.#serializer = new PayloadSerializer(options.maxPayloadBytes);
     this.#partition = isPrefactorId(options.agentId) ? partitionOf(options.agentId) : randomPartition();
     this.#registeredTypes = new Set(options.spanTypes.map((type) => type.name));
@@ -110,13 +146,21 @@ export class Recorder implements SpanOwner {
     );
   }
 
-  /** Registers and starts a new instance. */
+  /** Registers and starts a new instance, unless sampling says otherwise. */
   startInstance(id: string | undefined, purpose: string | undefined): Instance {
-    const instance = new Instance(this.#instanceOwner, id ?? generateId(this.#partition));
+    const instanceId = id ?? generateId(this.#partition);
+    let mode: InstanceMode | undefined;
+    if (!this.#sampled(instanceId, purpose)) {
+      this.instancesSampledOut++;
+      if (!this.#options.sampling.sampleErrors) return new Instance(undefined, instanceId, SAMPLED_OUT);
+      mode = new InstanceHold(this.sink, this.#holdOwner, instanceId).mode;
+    }
+    const instance = new Instance(this.#instanceOwner, instanceId, mode);
+    const sink = mode?.sink ?? this.sink;
     this.#live.set(instance.id, instance);
     this.instancesStarted++;
     this.#call('registerInstance', () =>
-      this.sink.registerInstance({
+      sink.registerInstance({
         id: instance.id,
         agentId: this.#options.agentId,
         agentVersion: this.#options.agentVersion,
@@ -125,8 +169,49 @@ export class Recorder implements SpanOwner {
         purpose,
       }),
     );
-    this.#call('startInstance', () => this.sink.startInstance(instance.id, isoTime(Date.now())));
+    this.#call('startInstance', () => sink.startInstance(instance.id, isoTime(Date.now())));
     return instance;
+  }
+
+  /** Whether an instance is recorded: `sampler` when given (`sampleRate` if it throws), else `sampleRate`. */
+  #sampled(instanceId: string, purpose: string | undefined): boolean {
+    const { sampler, sampleRate } = this.#options.sampling;
+    if (sampler !== undefined) {
+      try {
+        return sampler({ instanceId, purpose }) === true;
+      } catch (error) {
+        this.failed('the sampler', error);
+      }
+    }
+    return inSampleRate(instanceId, sampleRate);
+  }
+
+  /**
+   * The instance of a remote context (`continueFrom`): its spans are sent under the caller's
+   * instance, which this side never registers, starts or finishes.
+   */
+  continueInstance(context: RemoteContext): Instance {
+    this.remoteContextsContinued++;
+    const instance = new Instance(this.#remoteOwner, context.instanceId, context.sampled ? REMOTE : REMOTE_SAMPLED_OUT);
+    let running = this.#remote.get(instance.id);
+    if (running === undefined) this.#remote.set(instance.id, (running = new Set()));
+    running.add(instance);
+    return instance;
+  }
+
+  /** `continueFrom` found no usable context: counted and warned about once per reason, unless absent. */
+  contextIgnored(reason: IgnoredReason): void {
+    if (reason === 'absent') return;
+    this.remoteContextsIgnored++;
+    if (this.#ignoredReasons.has(reason)) return;
+    this.#ignoredReasons.add(reason);
+    safeLog(this.logger, 'warn', `Ignored a ${reason} prefactor-context header: the request is traced on its own (counted in remoteContextsIgnored)`);
+  }
+
+  #remoteFinished(instance: Instance): void {
+    const running = this.#remote.get(instance.id);
+    running?.delete(instance);
+    if (running?.size === 0) this.#remote.delete(instance.id);
   }
 
   /** The instance of spans started outside any instance: registered on first use. */
@@ -186,6 +271,8 @@ export class Recorder implements SpanOwner {
     startedAtMs?: number,
   ): Span | undefined {
     if (type !== undefined && !this.#registeredTypes.has(name)) this.#unregistered(name);
+    const mode = instance.mode;
+    if (mode !== undefined && mode.recordsNothing) return undefined;
     if (this.#validate !== VALIDATE_OFF && type?.params !== undefined) this.#checkParams(type, payload);
     if (!instanceSpanOpened(instance)) {
       this.spansAfterInstanceFinished++;
@@ -193,13 +280,14 @@ export class Recorder implements SpanOwner {
       return undefined;
     }
     try {
-      const payloadJson = this.#serialize(payload, name);
+      const payloadJson = this.#redactor.apply(this.#serialize(payload, name), payload, type, name, 'payload');
       const now = startedAtMs ?? Date.now();
       const id = generateId(this.#partition, now);
       const instanceId = instance.id;
       this.spansStarted++;
       try {
-        this.sink.spanStarted({ id, instanceId, parentId, schemaName: name, payloadJson, startedAt: isoTime(now) });
+        const sink = mode === undefined ? this.sink : (mode.sink ?? this.sink);
+        sink.spanStarted({ id, instanceId, parentId, schemaName: name, payloadJson, startedAt: isoTime(now), remote: mode !== undefined && mode.remote });
       } catch (error) {
         this.failed('the sink\'s spanStarted()', error);
       }
@@ -238,10 +326,12 @@ export class Recorder implements SpanOwner {
       let resultJson: string | undefined;
       if (result !== undefined) {
         if (!isError && this.#validate !== VALIDATE_OFF && type?.result !== undefined) result = this.#parseResult(type, result);
-        resultJson = this.#serialize(result, span.name);
+        resultJson = this.#redactor.apply(this.#serialize(result, span.name), result, type, span.name, 'result');
       }
       this.spansEnded++;
-      this.sink.spanEnded({ id: span.id, instanceId: span.instanceId, status, resultPayloadJson: resultJson, finishedAt: isoTime(finishedAtMs ?? Date.now()) });
+      const mode = (instance as Instance).mode;
+      const sink = mode === undefined ? this.sink : (mode.sink ?? this.sink);
+      sink.spanEnded({ id: span.id, instanceId: span.instanceId, status, resultPayloadJson: resultJson, finishedAt: isoTime(finishedAtMs ?? Date.now()) });
     } catch (error) {
       this.failed('ending a span', error);
     } finally {
@@ -255,8 +345,11 @@ export class Recorder implements SpanOwner {
 
   /** The killswitch: aborts the instance's signal and calls `onTerminate`, once per instance. */
   terminate(instanceId: string, reason: string): void {
-    const instance = this.#live.get(instanceId);
-    if (instance === undefined || !terminateInstance(instance, reason)) return;
+    // Every object of the instance here: the local one, or one per `continueFrom` still running.
+    const live = this.#live.get(instanceId);
+    let aborted = live !== undefined && terminateInstance(live, reason);
+    for (const remote of this.#remote.get(instanceId) ?? []) if (terminateInstance(remote, reason)) aborted = true;
+    if (!aborted) return;
     safeLog(this.logger, 'info', `Agent instance ${instanceId} was terminated through Prefactor: ${reason}`);
     const onTerminate = this.#options.onTerminate;
     if (onTerminate !== undefined) this.#call('onTerminate', () => onTerminate(instanceId, reason));
@@ -282,13 +375,20 @@ export class Recorder implements SpanOwner {
       spansCancelledAtShutdown: this.spansCancelledAtShutdown,
       instancesCancelledAtShutdown: this.instancesCancelledAtShutdown,
       telemetryErrors: this.telemetryErrors,
+      instancesSampledOut: this.instancesSampledOut,
+      instancesKeptForErrors: this.instancesKeptForErrors,
+      instancesHoldOverflowed: this.instancesHoldOverflowed,
+      remoteContextsContinued: this.remoteContextsContinued,
+      remoteContextsIgnored: this.remoteContextsIgnored,
+      redactionFailures: this.#redactor.failures,
     };
   }
 
   #instanceFinished(instance: Instance, status: FinishStatus): void {
     this.#live.delete(instance.id);
     this.instancesFinished++;
-    this.#call('finishInstance', () => this.sink.finishInstance(instance.id, status, isoTime(Date.now())));
+    const sink = instance.mode?.sink ?? this.sink;
+    this.#call('finishInstance', () => sink.finishInstance(instance.id, status, isoTime(Date.now())));
   }
 
   #checkParams(type: SpanType, payload: unknown): void {

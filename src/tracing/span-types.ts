@@ -3,6 +3,7 @@ import { ERROR_CODES, PrefactorError } from '../errors.js';
 import { describeIssues } from '../util/zod-issues.js';
 import { DataRisk, type SpanTypeSchemaForCreate } from '../models/index.js';
 import { assertOptionsObject, check, invalidOption, rejectUnknownKeys } from '../util/option-checks.js';
+import { checkRedactList } from './redaction-options.js';
 
 /** What `defineSpanType` takes. */
 export interface SpanTypeDefinition<Params extends z.ZodType | undefined, Result extends z.ZodType | undefined> {
@@ -19,6 +20,15 @@ export interface SpanTypeDefinition<Params extends z.ZodType | undefined, Result
   readonly params?: Params;
   /** The zod schema of the span's result; types `span.setResult` and shapes the result payload. */
   readonly result?: Result;
+  /**
+   * Keys and key paths masked in this type's payloads and results, on top of the tracer's `redact`.
+   * Setting it (even to `[]`) also turns off the data-risk default: a type whose `dataRisk` includes
+   * a sensitive category (secrets, health, financial, GDPR special categories, minors, criminal
+   * justice, or classification restricted/secret) otherwise sends `{"redacted":"not_captured"}` for
+   * that side.
+   * @default undefined (the tracer's keys, and the data-risk default)
+   */
+  readonly redact?: readonly string[];
 }
 
 /**
@@ -33,6 +43,8 @@ export interface SpanType<Params = Record<string, unknown> | undefined, Result =
   readonly dataRisk: DataRisk | undefined;
   readonly params: z.ZodType | undefined;
   readonly result: z.ZodType | undefined;
+  /** Extra keys and key paths masked in its payloads and results (see `SpanTypeDefinition.redact`). */
+  readonly redact?: readonly string[] | undefined;
   /** The entry registered in `agent_schema_version.span_type_schemas` (computed once). */
   schemaEntry(): SpanTypeSchemaForCreate;
   /** Type-level only: carries the payload types. Never set. */
@@ -41,7 +53,7 @@ export interface SpanType<Params = Record<string, unknown> | undefined, Result =
 
 type InputOf<Schema, Otherwise> = Schema extends z.ZodType ? z.input<Schema> : Otherwise;
 
-const DEFINITION_KEYS = ['name', 'title', 'description', 'template', 'dataRisk', 'params', 'result'] as const;
+const DEFINITION_KEYS = ['name', 'title', 'description', 'template', 'dataRisk', 'params', 'result', 'redact'] as const;
 const ANY_OBJECT_SCHEMA = { type: 'object' } as const;
 
 /**
@@ -82,6 +94,7 @@ class DefinedSpanType implements SpanType<never, never> {
   readonly dataRisk: DataRisk | undefined;
   readonly params: z.ZodType | undefined;
   readonly result: z.ZodType | undefined;
+  readonly redact: readonly string[] | undefined;
   // Computed on the first registration, not at definition: a disabled tracer never pays for it.
   #entry: SpanTypeSchemaForCreate | undefined;
 
@@ -93,6 +106,7 @@ class DefinedSpanType implements SpanType<never, never> {
     this.dataRisk = definition.dataRisk;
     this.params = definition.params;
     this.result = definition.result;
+    this.redact = definition.redact === undefined ? undefined : checkRedactList('redact', definition.redact);
   }
 
   schemaEntry(): SpanTypeSchemaForCreate {

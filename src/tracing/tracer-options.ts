@@ -5,6 +5,8 @@ import { PrefactorConfigError, assertOptionsObject, check, invalidOption, reject
 import { API_SINK_OPTION_KEYS, createApiSink, resolveApiSinkOptions, type ApiSinkOptions, type ResolvedApiSinkOptions } from '../sinks/api-sink.js';
 import type { SpanSink } from '../sinks/span-sink.js';
 import type { SpanType } from './span-types.js';
+import { REDACTION_OPTION_KEYS, resolveRedactionOptions, type RedactionOptions, type ResolvedRedactionOptions } from './redaction-options.js';
+import { SAMPLING_OPTION_KEYS, resolveSamplingOptions, type ResolvedSamplingOptions, type SamplingOptions } from './sampling-options.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from './serialize.js';
 
 /**
@@ -13,7 +15,7 @@ import { DEFAULT_MAX_PAYLOAD_BYTES, MIN_MAX_PAYLOAD_BYTES } from './serialize.js
  * `PrefactorHttpClient`) and the delivery engine's (`maxBatchSize`, `flushIntervalMs`, ...) side by side.
  * Every option is validated at construction, whatever `sink` and `enabled` are.
  */
-export interface TracerOptions extends ApiSinkOptions {
+export interface TracerOptions extends ApiSinkOptions, SamplingOptions, RedactionOptions {
   /**
    * Base URL of the Prefactor API, e.g. `https://api.prefactor.ai`.
    * @default process.env.PREFACTOR_API_URL
@@ -116,6 +118,10 @@ export interface ResolvedTracerOptions {
   readonly shutdownTimeoutMs: number;
   /** The sink to use: `sink`, else the default sink made from `apiUrl`, `apiToken` and `apiSink`. Call once. */
   readonly makeSink: () => SpanSink;
+  /** `sampleRate`, `sampler`, `sampleErrors`. */
+  readonly sampling: ResolvedSamplingOptions;
+  /** `redact`, `redactPayload`. */
+  readonly redaction: ResolvedRedactionOptions;
 }
 
 const OWN_KEYS = [
@@ -133,7 +139,7 @@ const OWN_KEYS = [
   'enabled',
   'handleSignals',
 ] as const;
-const TRACER_OPTION_KEYS: readonly string[] = [...OWN_KEYS, ...API_SINK_OPTION_KEYS];
+const TRACER_OPTION_KEYS: readonly string[] = [...OWN_KEYS, ...API_SINK_OPTION_KEYS, ...SAMPLING_OPTION_KEYS, ...REDACTION_OPTION_KEYS];
 const SINK_METHODS = ['registerInstance', 'startInstance', 'finishInstance', 'spanStarted', 'spanEnded', 'flush', 'shutdown'] as const;
 const LOGGER_METHODS = ['debug', 'info', 'warn', 'error'] as const;
 const DEFAULT_AGENT_VERSION = { name: 'default', external_identifier: 'default' } as const;
@@ -178,6 +184,8 @@ export function resolveTracerOptions(options: TracerOptions = {}, env: Env = pro
     apiSink,
     shutdownTimeoutMs: apiSink.delivery.shutdownTimeoutMs,
     makeSink: (): SpanSink => sink ?? createApiSink({ apiUrl: resolved.apiUrl!, apiToken: resolved.apiToken! }, apiSink, logger),
+    sampling: resolveSamplingOptions(options),
+    redaction: resolveRedactionOptions(options),
   };
   if (enabled && sink === undefined) {
     resolved.apiUrl = check.httpUrl('apiUrl', required('apiUrl', 'PREFACTOR_API_URL', apiUrl));

@@ -9,6 +9,7 @@ import { PayloadValidationError, type SpanType } from './span-types.js';
 import { NOOP_SPAN, Span } from './span.js';
 import { enterSpan, leaveSpan, stackIsLow } from './stack-guard.js';
 import { resolveTracerOptions, type TracerOptions } from './tracer-options.js';
+import { contextHeaders, readContext, type PropagationSource } from './propagation.js';
 import { watchProcess } from './process-hooks.js';
 
 /** Options of `tracer.withInstance(options, fn)`. */
@@ -184,7 +185,69 @@ export class Tracer {
   /** The span of this tracer open in the current context, or `undefined`. */
   currentSpan(): Span | undefined {
     const frame = currentFrame();
-    return frame?.tracer === this ? (frame.span as Span | undefined) : undefined;
+    // Under `continueFrom` the frame's span may be the remote caller's id, which is no Span here.
+    return frame?.tracer === this && frame.span instanceof Span ? frame.span : undefined;
+  }
+
+  /**
+   * The headers that carry the current instance and span to another process, where
+   * `continueFrom` continues the trace: `traceparent` (W3C) and `prefactor-context` (see the README).
+   * `{}` outside any span of this tracer; inside an unsampled instance they say so, span or not,
+   * and the other side records nothing. Never throws.
+   */
+  propagationHeaders(): Record<string, string> {
+    const core = this.#core;
+    const frame = currentFrame();
+    if (core === undefined || frame?.tracer !== this) return {};
+    try {
+      const instance = frame.instance as Instance;
+      const spanId = (frame.span as { readonly id: string } | undefined)?.id;
+      const mode = instance.mode;
+      const sampled = mode === undefined || (!mode.recordsNothing && mode.sink === undefined);
+      return spanId === undefined && sampled ? {} : contextHeaders({ instanceId: instance.id, spanId, sampled });
+      /* c8 ignore start: defensive, the ids are strings the tracer made or checked */
+    } catch (error) {
+      core.failed('propagationHeaders()', error);
+      return {};
+    }
+    /* c8 ignore stop */
+  }
+
+  /**
+   * Runs \`fn\` in the agent instance and under the span of a remote caller, read from the headers
+   * its \`propagationHeaders()\` made: spans opened in \`fn\` are children of the caller's span. This
+   * side never registers, starts or finishes that instance (the caller owns it). \`headers\`: a plain
+   * object (\`IncomingMessage.headers\`), a \`Headers\`, or anything with such \`headers\` (an
+   * \`IncomingMessage\`, a Fetch \`Request\`). Headers that are absent, malformed, oversized or from
+   * another tracer are ignored (counted in \`remoteContextsIgnored\`, except absent ones): \`fn\` then
+   * runs as it is, traced on its own. Returns what \`fn\` returns, unchanged; never throws its own.
+   */
+  continueFrom<T>(headers: PropagationSource, fn: () => T): T {
+    const core = this.#core;
+    if (core === undefined || this.#closed) return fn();
+    let frame: ContextFrame | undefined;
+    try {
+      const context = readContext(headers);
+      if (typeof context === 'string') core.contextIgnored(context);
+      else {
+        const instance = core.continueInstance(context);
+        frame = { tracer: this, instance, span: context.spanId === undefined ? undefined : { id: context.spanId } };
+      }
+      /* c8 ignore start: defensive, readContext never throws */
+    } catch (error) {
+      core.failed('continueFrom()', error);
+    }
+    /* c8 ignore stop */
+    if (frame === undefined) return fn();
+    const instance = frame.instance as Instance;
+    let value: T;
+    try {
+      value = contextStorage().run(frame, fn);
+    } catch (error) {
+      instance[settle](OUTCOME_ERROR, error);
+      throw error;
+    }
+    return trackResult(value, instance, frame);
   }
 
   /** The instance of this tracer current in the current context, or `undefined`. */
@@ -314,6 +377,12 @@ const ZERO_COUNTERS: TracerCounters = {
   spansCancelledAtShutdown: 0,
   instancesCancelledAtShutdown: 0,
   telemetryErrors: 0,
+  instancesSampledOut: 0,
+  instancesKeptForErrors: 0,
+  instancesHoldOverflowed: 0,
+  remoteContextsContinued: 0,
+  remoteContextsIgnored: 0,
+  redactionFailures: 0,
 };
 
 /** The valid part of `withInstance` options: each bad one is reported through `report` and left out. */

@@ -8,7 +8,7 @@ import {
   PrefactorRetryExhaustedError,
 } from '../../src/http/errors.js';
 import { CREATE, INSTANCE_FINISH, REGISTER, SPAN_FINISH, START } from '../../src/delivery/operations.js';
-import { isUnanswered, itemVerdict, redeliveryDelayMs, requestVerdict } from '../../src/delivery/verdicts.js';
+import { isMissingReference, isUnanswered, itemVerdict, redeliveryDelayMs, requestVerdict } from '../../src/delivery/verdicts.js';
 
 const apiError = (statusCode: number, code = 'x'): PrefactorApiError => new PrefactorApiError('failed', { apiCode: code, statusCode });
 
@@ -91,4 +91,19 @@ t.test('redeliveryDelayMs() doubles from the base, caps, and jitters by +/-20%',
   }
   const unseeded = redeliveryDelayMs(1, 100, 1000);
   t.ok(unseeded >= 80 && unseeded < 120);
+});
+
+t.test('isMissingReference() spots a create refused for its instance or parent', async (t) => {
+  const cases: Array<[unknown, unknown, boolean]> = [
+    ['not_found', undefined, true],
+    ['validation_error', { 'details.agent_instance_id': 'no agent instance x' }, true],
+    ['validation_error', { 'details.parent_span_id': 'no span y' }, true],
+    ['validation_error', { parent_span_id: 'no span y' }, true],
+    ['validation_error', { 'details.payload': 'bad', 'details.parent_span_id': 'no span y' }, false],
+    ['validation_error', {}, false],
+    ['validation_error', undefined, false],
+    ['validation_error', null, false],
+    ['already_exists', undefined, false],
+  ];
+  for (const [code, errors, missing] of cases) t.equal(isMissingReference(code, errors), missing, `${String(code)} ${JSON.stringify(errors)}`);
 });

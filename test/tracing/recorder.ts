@@ -31,6 +31,12 @@ t.test('Recorder counts instances and spans and turns them into sink events', as
     spansCancelledAtShutdown: 0,
     instancesCancelledAtShutdown: 0,
     telemetryErrors: 0,
+    instancesSampledOut: 0,
+    instancesKeptForErrors: 0,
+    instancesHoldOverflowed: 0,
+    remoteContextsContinued: 0,
+    remoteContextsIgnored: 0,
+    redactionFailures: 0,
   });
   t.match(sink.instances(), [{ id: 'given-id', purpose: 'purpose', status: 'active' }, { status: 'complete' }]);
   t.same(sink.span(span.id)?.resultPayload, { done: true });

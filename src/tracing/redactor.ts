@@ -1,0 +1,92 @@
+import { safeLog, type Logger } from '../util/logger.js';
+import {
+  NO_CONTENT_JSON,
+  REDACTION_FAILED_JSON,
+  capturesNoContent,
+  compileRules,
+  keysMayMatch,
+  maskInPlace,
+  mayMatch,
+  type RedactPayload,
+  type RedactRules,
+} from './redaction.js';
+import type { SpanType } from './span-types.js';
+
+/** How the payloads of one span type are redacted. */
+interface Policy {
+  readonly rules: RedactRules | undefined;
+  /** Payloads (params) are replaced whole by `NO_CONTENT_JSON`. */
+  readonly noPayload: boolean;
+  readonly noResult: boolean;
+}
+
+/**
+ * The tracer's redaction: applies the `redact` keys (per span type, its own `redact` or data-risk
+ * default) and the `redactPayload` hook to each snapshot. Never throws; a hook that fails makes the
+ * whole payload `{"redacted":"redaction_failed"}`, counted and logged once.
+ */
+export class Redactor {
+  /** Payloads replaced because the hook threw or returned something unserialisable. */
+  failures = 0;
+  readonly #entries: readonly string[];
+  readonly #hook: RedactPayload | undefined;
+  readonly #logger: Logger;
+  readonly #plain: Policy;
+  readonly #byType = new Map<SpanType, Policy>();
+
+  constructor(entries: readonly string[], hook: RedactPayload | undefined, logger: Logger) {
+    this.#entries = entries;
+    this.#hook = hook;
+    this.#logger = logger;
+    this.#plain = { rules: compileRules(entries), noPayload: false, noResult: false };
+  }
+
+  #policy(type: SpanType | undefined): Policy {
+    if (type === undefined) return this.#plain;
+    let policy = this.#byType.get(type);
+    if (policy === undefined) {
+      const own = type.redact;
+      policy =
+        own === undefined
+          ? {
+              rules: this.#plain.rules,
+              noPayload: capturesNoContent(type.dataRisk?.params_data_categories),
+              noResult: capturesNoContent(type.dataRisk?.result_data_categories),
+            }
+          : { rules: compileRules([...this.#entries, ...own]), noPayload: false, noResult: false };
+      this.#byType.set(type, policy);
+    }
+    return policy;
+  }
+
+  /** `json` (the snapshot of `value`, a payload or result of span type `name`) as it may be sent. */
+  apply(json: string, value: unknown, type: SpanType | undefined, name: string, kind: 'payload' | 'result'): string {
+    const policy = this.#policy(type);
+    if (kind === 'payload' ? policy.noPayload : policy.noResult) return NO_CONTENT_JSON;
+    const rules = policy.rules;
+    const hook = this.#hook;
+    // The keys of the value first (cheap for plain data), the text when the value cannot say.
+    if (hook === undefined && (rules === undefined || !keysMayMatch(rules, value) || !mayMatch(rules, json))) return json;
+    let stage = 'masking keys';
+    try {
+      const copy = JSON.parse(json) as Record<string, unknown>;
+      const masked = rules !== undefined && maskInPlace(rules, copy);
+      if (hook === undefined) return masked ? JSON.stringify(copy) : json;
+      stage = 'redactPayload';
+      const returned = hook(copy, { spanType: name, kind });
+      const result = returned === undefined ? copy : returned;
+      if (typeof result !== 'object' || result === null || Array.isArray(result)) throw new TypeError(`it returned ${Array.isArray(result) ? 'an array' : typeof result}, not an object`);
+      return JSON.stringify(result);
+    } catch (error) {
+      if (this.failures++ === 0) {
+        safeLog(
+          this.#logger,
+          'error',
+          `Redaction failed (${stage}) for a ${kind} of span type "${name}": ${error instanceof Error ? error.message : String(error)}. ` +
+            'The whole payload is sent as {"redacted":"redaction_failed"} (this and later failures are counted in redactionFailures)',
+        );
+      }
+      return REDACTION_FAILED_JSON;
+    }
+  }
+}

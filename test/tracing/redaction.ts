@@ -1,0 +1,77 @@
+import t from 'tap';
+import { DEFAULT_REDACT_KEYS, capturesNoContent, compileRules, maskInPlace, mayMatch } from '../../src/tracing/redaction.js';
+
+const rules = compileRules(DEFAULT_REDACT_KEYS)!;
+
+t.test('compileRules() gives nothing to do for an empty list', async (t) => {
+  t.equal(compileRules([]), undefined);
+});
+
+t.test('the default keys: any case, - and _ ignored, as a suffix of the key', async (t) => {
+  const masked = ['password', 'Password', 'db_password', 'secret', 'clientSecret', 'token', 'access_token', 'X-CSRF-Token', 'apiKey', 'api_key', 'x-api-key', 'API_KEY', 'Authorization', 'proxy-authorization', 'cookie', 'Set-Cookie', 'token_'];
+  const kept = ['max_tokens', 'prompt_tokens', 'tokenizer', 'passwordHint', 'author', 'key', 'text'];
+  for (const key of masked) {
+    const value: Record<string, unknown> = { [key]: 'v' };
+    t.ok(mayMatch(rules, JSON.stringify(value)), `${key}: the text filter lets it through`);
+    t.equal(maskInPlace(rules, value), true, key);
+    t.same(value, { [key]: '[REDACTED]' });
+  }
+  for (const key of kept) {
+    const value: Record<string, unknown> = { [key]: 'v' };
+    t.equal(maskInPlace(rules, value), false, `${key} is kept`);
+  }
+  t.notOk(mayMatch(rules, '{"model":"m","text":"my token is x","usage":{"max_tokens":3}}'), 'a value mentioning a key is no key');
+});
+
+t.test('masking reaches nested objects and arrays, and masks whole values', async (t) => {
+  const value = { a: [{ password: 1 }, { nested: { cookie: { deep: true } } }], token: '[REDACTED]', list: ['password'] };
+  t.equal(maskInPlace(rules, value), true);
+  t.same(value, { a: [{ password: '[REDACTED]' }, { nested: { cookie: '[REDACTED]' } }], token: '[REDACTED]', list: ['password'] });
+  t.equal(maskInPlace(rules, { token: '[REDACTED]' }), false, 'already masked: no change');
+  t.equal(maskInPlace(rules, 'text'), false);
+});
+
+t.test('paths match from the root, segment by segment, with * for any key or index', async (t) => {
+  const paths = compileRules(['user.ssn', 'messages.*.content', 'headers.*'])!;
+  t.equal(paths.filter, undefined, 'a path ending in * has no text filter');
+  const value = { user: { ssn: 1, name: 'n' }, ssn: 2, messages: [{ role: 'user', content: 'hi' }], headers: { a: 1, b: 2 } };
+  t.equal(maskInPlace(paths, value), true);
+  t.same(value, { user: { ssn: '[REDACTED]', name: 'n' }, ssn: 2, messages: [{ role: 'user', content: '[REDACTED]' }], headers: { a: '[REDACTED]', b: '[REDACTED]' } });
+  const mixed = compileRules(['User.SSN', 'email'])!;
+  t.ok(mayMatch(mixed, '{"user":{"ssn":1}}'));
+  t.notOk(mayMatch(mixed, '{"user":{"name":1}}'));
+  const nested = { user: { ssn: 1, email: 'e' }, list: [{ workEmail: 'w' }] };
+  maskInPlace(mixed, nested);
+  t.same(nested, { user: { ssn: '[REDACTED]', email: '[REDACTED]' }, list: [{ workEmail: '[REDACTED]' }] });
+  t.ok(mayMatch(compileRules(['a.b(c'])!, '{"b(c":1}'), 'entries are escaped in the filter');
+});
+
+t.test('capturesNoContent() for sensitive categories and classifications', async (t) => {
+  t.equal(capturesNoContent(undefined), false);
+  t.equal(capturesNoContent({ personal_identifiers: 'included' }), false);
+  t.equal(capturesNoContent({ authentication_and_secrets: 'included' }), true);
+  t.equal(capturesNoContent({ health_and_medical: 'included' }), true);
+  t.equal(capturesNoContent({ health_and_medical: 'excluded' }), false);
+  t.equal(capturesNoContent({ classification: 'restricted' }), true);
+  t.equal(capturesNoContent({ classification: 'secret' }), true);
+  t.equal(capturesNoContent({ classification: 'internal' }), false);
+});
+
+t.test('keysMayMatch() answers from plain values and defers to the text otherwise', async (t) => {
+  const { keysMayMatch } = await import('../../src/tracing/redaction.js');
+  t.equal(keysMayMatch(compileRules(['headers.*'])!, { a: 1 }), true, 'a path ending in * always walks');
+  t.equal(keysMayMatch(compileRules(['value'])!, 5), true, 'a primitive is sent as {"value": ...}');
+  t.equal(keysMayMatch(rules, 5), false);
+  t.equal(keysMayMatch(rules, [{ a: 1 }, { b: { 'api-key': 1 } }]), true, 'arrays, dashes');
+  t.equal(keysMayMatch(rules, [1, 'x', { a: 1 }]), false);
+  let deep: Record<string, unknown> = { leaf: 1 };
+  for (let depth = 0; depth < 10; depth++) deep = { deep };
+  t.equal(keysMayMatch(rules, deep), true, 'too deep: the text decides');
+  t.equal(keysMayMatch(rules, { 'paßword': 1, ab: 2 }), false, 'non-ASCII keys compare as normalised');
+  t.equal(keysMayMatch(rules, { x: new Map() }), true, 'a Map: the text decides');
+  t.equal(keysMayMatch(rules, { get boom() { throw new Error('getter'); } }), true, 'a throwing getter: the text decides');
+  t.equal(mayMatch(rules, '{"ab":1,"word":1,"paßword":2,"pässword":3}'), false, 'the text scan too');
+  t.equal(keysMayMatch(rules, { word: 1 }), false, 'a key shorter than every name');
+  t.equal(mayMatch(compileRules(['headers.*'])!, '{}'), true, 'a path ending in * always walks');
+  t.equal(mayMatch(rules, '{"x":"said \\"password\\": no"}'), true, 'an escaped quote: the walk decides');
+});
