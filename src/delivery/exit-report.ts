@@ -22,6 +22,8 @@ export function reportAllUndelivered(): void {
 /** Reports for `engine` at exit until the returned function is called (at its shutdown). */
 export function reportOnExit(engine: ReportsOnExit): () => void {
   const ref = new WeakRef(engine);
+  // An engine the collector took (not forced in tests).
+  /* c8 ignore next */
   for (const other of engines) if (other.deref() === undefined) engines.delete(other);
   engines.add(ref);
   if (!listening) {

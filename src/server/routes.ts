@@ -75,6 +75,8 @@ export async function route(store: Store, request: RouteRequest): Promise<RouteR
     case `POST ${PATHS.bulk}`: {
       const body = parseBody(request.body);
       if ('error' in body) return plain(body.error);
+      // `minimal` is always set by the server's request reader; `?? false` only satisfies the type.
+      /* c8 ignore next */
       const result = await executeBulk(store, body.value, request.minimal ?? false, request.scope);
       return { statusCode: result.statusCode, json: result.json, idempotencyKey: keyOf(body.value, request), itemCount: result.itemCount };
     }

@@ -131,6 +131,16 @@ t.test('agentInstances.recordQuality() posts {name, payload, idempotency_key} an
   await t.rejects(client.agentInstances.recordQuality('inst-1', { name: '', payload: {} }), PrefactorClientError);
   await t.rejects(client.agentInstances.recordQuality('inst-1', { name: 'q' } as never), PrefactorClientError);
   await t.rejects(client.agentInstances.recordQuality('', { name: 'q', payload: null }), PrefactorClientError);
+  await t.rejects(client.agentInstances.recordQuality('inst-1', undefined as never), PrefactorClientError, 'no params from a JS caller');
+});
+
+t.test('client.generateIdempotencyKey() makes keys the API accepts, with the configured prefix', async (t) => {
+  const client = new PrefactorHttpClient({ apiUrl: 'http://127.0.0.1:9', apiToken: 'secret-token', defaultIdempotencyKey: 'run-7' });
+  t.teardown(() => client.close());
+  const [a, b] = [client.generateIdempotencyKey(), client.generateIdempotencyKey()];
+  t.match(a, /^run-7/);
+  t.not(a, b);
+  t.ok(a.length >= 8 && a.length <= 64);
 });
 
 t.test('AgentInstance answers parse with or without agent_deployment_id, and with status terminated', async (t) => {

@@ -26,9 +26,10 @@ t.test('AgentInstance rejects a wrong type, status or timestamp', async (t) => {
   t.notOk(AgentInstanceSpanCounts.safeParse({ total: 1.5, pending: 0, active: 0, complete: 0, failed: 0, cancelled: 0, finished: 0 }).success);
 });
 
-t.test('RegisterAgentInstanceRequest requires agent_id, version and schema version', async (t) => {
+t.test('RegisterAgentInstanceRequest takes agent_id optionally (a deployment-scoped token decides it) and checks the rest', async (t) => {
   t.ok(RegisterAgentInstanceRequest.safeParse({ agent_id: 'a', agent_version: {}, agent_schema_version: {} }).success);
-  t.notOk(RegisterAgentInstanceRequest.safeParse({ agent_version: {}, agent_schema_version: {} }).success);
+  t.ok(RegisterAgentInstanceRequest.safeParse({ agent_version: {}, agent_schema_version: {} }).success);
+  t.notOk(RegisterAgentInstanceRequest.safeParse({ agent_id: 1, agent_version: {}, agent_schema_version: {} }).success);
   t.notOk(RegisterAgentInstanceRequest.safeParse({ agent_id: 'a', agent_version: {}, agent_schema_version: {}, idempotency_key: 'short' }).success);
   t.notOk(RegisterAgentInstanceRequest.safeParse({ agent_id: 'a', agent_version: { name: 1 }, agent_schema_version: {} }).success);
 });
