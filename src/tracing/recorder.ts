@@ -3,15 +3,16 @@ import { generateId, isPrefactorId, partitionOf, randomPartition } from '../util
 import { Instance, type InstanceMode, cancelInstanceAtShutdown, finishInstance, isInstanceFinished, instanceSpanClosed, instanceSpanOpened, terminateInstance } from './instance.js';
 import { safeLog, type Logger } from '../util/logger.js';
 import type { AgentSchemaVersionForRegister, FinishStatus } from '../models/index.js';
-import { PayloadSerializer } from './serialize.js';
+import { PayloadSerializer, type KeyWatch } from './serialize.js';
 import type { SpanSink } from '../sinks/span-sink.js';
 import { PayloadValidationError, type SpanType } from './span-types.js';
 import { describeIssues } from '../util/zod-issues.js';
 import { errorText } from '../util/error-text.js';
-import { Span, cancelSpanAtShutdown, isoTime, type SpanOwner } from './span.js';
+import { OpenSpans, Span, cancelSpanAtShutdown, isoTime, openSpansNewestFirst, trackOpenSpan, untrackOpenSpan, type SpanOwner } from './span.js';
 import type { ResolvedTracerOptions } from './tracer-options.js';
 import { InstanceHold, SAMPLED_OUT, inSampleRate } from './sampling.js';
 import { Redactor } from './redactor.js';
+import { NO_CONTENT_JSON } from './redaction.js';
 import type { IgnoredReason, RemoteContext } from './propagation.js';
 
 const REMOTE: InstanceMode = { recordsNothing: false, remote: true, sink: undefined };
@@ -100,8 +101,8 @@ export class Recorder implements SpanOwner {
   readonly #partition: number;
   /** Instances registered and not finished, by id: the killswitch looks them up. */
   readonly #live = new Map<string, Instance>();
-  /** Spans started and not ended, with their instance: shutdown ends them (see cancelUnendedAtShutdown). */
-  readonly #openSpans = new Map<Span, Instance>();
+  /** Spans started and not ended: shutdown ends them (see cancelUnendedAtShutdown). */
+  readonly #openSpans = new OpenSpans();
   readonly #instanceOwner = { instanceFinished: (instance: Instance, status: FinishStatus) => this.#instanceFinished(instance, status) };
   /** Instances continued from another process and still running here, by id (the killswitch). */
   readonly #remote = new Map<string, Set<Instance>>();
@@ -233,12 +234,12 @@ export class Recorder implements SpanOwner {
   cancelUnendedAtShutdown(): void {
     const instances = new Set<Instance>();
     for (const instance of this.#live.values()) if (instance !== this.#defaultInstance) instances.add(instance);
-    for (const instance of this.#openSpans.values()) instances.add(instance);
+    const open = openSpansNewestFirst(this.#openSpans);
+    for (const { instance } of open) instances.add(instance as Instance);
     if (instances.size === 0) return;
-    const spans = [...this.#openSpans.keys()];
     for (const instance of instances) cancelInstanceAtShutdown(instance);
     let spanCount = 0;
-    for (let index = spans.length - 1; index >= 0; index--) if (cancelSpanAtShutdown(spans[index]!)) spanCount++;
+    for (const { span } of open) if (cancelSpanAtShutdown(span)) spanCount++;
     // Instances with no span open (a callback that never settled), and those with spans beyond
     // MAX_TRACKED_OPEN_SPANS, not remembered: they finish here.
     for (const instance of instances) finishInstance(instance, 'cancelled');
@@ -280,7 +281,7 @@ export class Recorder implements SpanOwner {
       return undefined;
     }
     try {
-      const payloadJson = this.#redactor.apply(this.#serialize(payload, name), payload, type, name, 'payload');
+      const payloadJson = this.#snapshot(payload, type, name, 'payload');
       const now = startedAtMs ?? Date.now();
       const id = generateId(this.#partition, now);
       const instanceId = instance.id;
@@ -294,7 +295,7 @@ export class Recorder implements SpanOwner {
       const span = new Span(this, id, instanceId, instance, parentId, name, type);
       // The bound's other side (100,000 spans left open) is too slow a test for its one branch.
       /* c8 ignore next */
-      if (this.#openSpans.size < MAX_TRACKED_OPEN_SPANS) this.#openSpans.set(span, instance);
+      if (this.#openSpans.size < MAX_TRACKED_OPEN_SPANS) trackOpenSpan(this.#openSpans, span);
       return span;
     } catch (error) {
       instanceSpanClosed(instance);
@@ -316,7 +317,7 @@ export class Recorder implements SpanOwner {
     isError: boolean,
     finishedAtMs?: number,
   ): void {
-    this.#openSpans.delete(span);
+    untrackOpenSpan(span);
     if (isInstanceFinished(instance as Instance)) {
       // The default instance was finished by shutdown() while this span was open.
       this.droppedAfterShutdown++;
@@ -326,7 +327,7 @@ export class Recorder implements SpanOwner {
       let resultJson: string | undefined;
       if (result !== undefined) {
         if (!isError && this.#validate !== VALIDATE_OFF && type?.result !== undefined) result = this.#parseResult(type, result);
-        resultJson = this.#redactor.apply(this.#serialize(result, span.name), result, type, span.name, 'result');
+        resultJson = this.#snapshot(result, type, span.name, 'result');
       }
       this.spansEnded++;
       const mode = (instance as Instance).mode;
@@ -429,10 +430,19 @@ export class Recorder implements SpanOwner {
     return result;
   }
 
+  /** The JSON text sent for a payload or result of span type `name`: serialised under the budget, then redacted. */
+  #snapshot(value: unknown, type: SpanType | undefined, name: string, kind: 'payload' | 'result'): string {
+    const redactor = this.#redactor;
+    const policy = redactor.policy(type);
+    if (kind === 'payload' ? policy.noPayload : policy.noResult) return NO_CONTENT_JSON;
+    const json = this.#serialize(value, name, policy.rules?.watch);
+    return redactor.apply(json, this.#serializer.lastKeys, value, policy, name, kind);
+  }
+
   /** The payload's JSON text under the budget; counts and reports what could not be read or was cut. */
-  #serialize(value: unknown, name: string): string {
+  #serialize(value: unknown, name: string, watch: KeyWatch | undefined): string {
     const serializer = this.#serializer;
-    const json = serializer.serialize(value);
+    const json = serializer.serialize(value, watch);
     if (serializer.lastFailed) {
       this.serializationFailures++;
       safeLog(this.logger, 'warn', `Part of a payload of span type "${name}" could not be read (a getter, toJSON or Proxy threw); a marker is sent in its place`);

@@ -1,3 +1,5 @@
+import type { KeyWatch } from './serialize.js';
+
 /**
  * Redaction of payload and result snapshots: the JSON text the serialiser made (never the user's
  * object) is checked against the configured keys and, only when one may occur, parsed, masked and
@@ -43,6 +45,11 @@ export interface RedactRules {
    * scan of the JSON text; `undefined`: always walk (a path ends in `*`).
    */
   readonly filter: readonly string[] | undefined;
+  /**
+   * `filter` as the serialiser's per-key check (see `PayloadSerializer.serialize`): whether a key,
+   * normalised, ends with one of its names. `undefined` when `filter` is.
+   */
+  readonly watch: KeyWatch | undefined;
 }
 
 /** A key as rules compare it: lower case, without `-` and `_`. */
@@ -66,7 +73,39 @@ export function compileRules(entries: readonly string[]): RedactRules | undefine
     }
   }
   if (keys.length === 0 && paths.length === 0) return undefined;
-  return { keys, paths, filter: unfiltered ? undefined : [...last] };
+  const filter = unfiltered ? undefined : [...last];
+  return { keys, paths, filter, watch: filter === undefined ? undefined : new KeyNames(filter) };
+}
+
+/**
+ * The names a masked key may end with, as a `KeyWatch` for the serialiser, which asks about every
+ * key of every payload: the names are sorted by their last character, so that most keys are
+ * answered from their own last character alone, without allocating.
+ */
+class KeyNames implements KeyWatch {
+  readonly #names: readonly string[];
+  /** The names by the code of their last character (ASCII only; others are compared in full). */
+  readonly #byLast: (readonly string[] | undefined)[] = [];
+
+  constructor(names: readonly string[]) {
+    this.#names = names;
+    for (let code = 0; code < 128; code++) {
+      const ending = names.filter((name) => name.charCodeAt(name.length - 1) === code);
+      this.#byLast.push(ending.length === 0 ? undefined : ending);
+    }
+  }
+
+  watches(key: string): boolean {
+    let index = key.length - 1;
+    let code = key.charCodeAt(index);
+    while (code === DASH || code === UNDERSCORE) code = key.charCodeAt(--index);
+    if (index < 0) return false; // no character but - and _: normalised, the empty name
+    // A non-ASCII last character may lower-case to an ASCII one (the Kelvin sign): compared in full.
+    if (code > 127) return nameMatches(this.#names, key);
+    if (code >= 65 && code <= 90) code += 32;
+    const names = this.#byLast[code];
+    return names !== undefined && nameMatches(names, key);
+  }
 }
 
 const QUOTE = 34;

@@ -1,6 +1,5 @@
 import { safeLog, type Logger } from '../util/logger.js';
 import {
-  NO_CONTENT_JSON,
   REDACTION_FAILED_JSON,
   capturesNoContent,
   compileRules,
@@ -11,9 +10,10 @@ import {
   type RedactRules,
 } from './redaction.js';
 import type { SpanType } from './span-types.js';
+import { KEYS_CLEAR, KEYS_SEEN } from './serialize.js';
 
-/** How the payloads of one span type are redacted. */
-interface Policy {
+/** How the payloads of one span type are redacted (see `Redactor.policy`). */
+export interface Policy {
   readonly rules: RedactRules | undefined;
   /** Payloads (params) are replaced whole by `NO_CONTENT_JSON`. */
   readonly noPayload: boolean;
@@ -41,7 +41,8 @@ export class Redactor {
     this.#plain = { rules: compileRules(entries), noPayload: false, noResult: false };
   }
 
-  #policy(type: SpanType | undefined): Policy {
+  /** How the payloads of span type `type` (`undefined`: a span named by a string) are redacted. */
+  policy(type: SpanType | undefined): Policy {
     if (type === undefined) return this.#plain;
     let policy = this.#byType.get(type);
     if (policy === undefined) {
@@ -59,14 +60,15 @@ export class Redactor {
     return policy;
   }
 
-  /** `json` (the snapshot of `value`, a payload or result of span type `name`) as it may be sent. */
-  apply(json: string, value: unknown, type: SpanType | undefined, name: string, kind: 'payload' | 'result'): string {
-    const policy = this.#policy(type);
-    if (kind === 'payload' ? policy.noPayload : policy.noResult) return NO_CONTENT_JSON;
+  /**
+   * `json` (the snapshot of `value`, a payload or result of span type `name`, serialised with
+   * `policy.rules?.watch`; `keys`: the serialiser's `lastKeys`) as it may be sent. A side whose
+   * policy captures no content (`noPayload`, `noResult`) is the caller's to replace.
+   */
+  apply(json: string, keys: number, value: unknown, policy: Policy, name: string, kind: 'payload' | 'result'): string {
     const rules = policy.rules;
     const hook = this.#hook;
-    // The keys of the value first (cheap for plain data), the text when the value cannot say.
-    if (hook === undefined && (rules === undefined || !keysMayMatch(rules, value) || !mayMatch(rules, json))) return json;
+    if (hook === undefined && (rules === undefined || !mayHoldKey(rules, keys, value, json))) return json;
     let stage = 'masking keys';
     try {
       const copy = JSON.parse(json) as Record<string, unknown>;
@@ -89,4 +91,14 @@ export class Redactor {
       return REDACTION_FAILED_JSON;
     }
   }
+}
+
+/**
+ * Whether the snapshot `json` of `value` may hold a key that `rules` mask: as the serialiser's scan
+ * saw it (`keys`); when the walker wrote it instead, from the value's keys, then from the text.
+ */
+function mayHoldKey(rules: RedactRules, keys: number, value: unknown, json: string): boolean {
+  if (rules.filter === undefined || keys === KEYS_SEEN) return true;
+  if (keys === KEYS_CLEAR) return false;
+  return keysMayMatch(rules, value) && mayMatch(rules, json);
 }

@@ -27,7 +27,9 @@
  *
  * A per-key hook (redaction, sampling) belongs in `Walker.#object` (every key of every object
  * written passes there, with its path) and, for the plain path, in `scanObject` (return `false` to
- * send the value through the walker).
+ * send the value through the walker). The scan already asks a `KeyWatch` (the redaction's key
+ * names) about every key it meets, so that redaction costs nothing more than this walk when no
+ * key can match.
  */
 
 /** The text sent when even the walker fails (e.g. the stack is exhausted). */
@@ -37,6 +39,19 @@ export const UNSERIALIZABLE_JSON = '{"_prefactor_error":"payload could not be se
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 /** The smallest `maxPayloadBytes` accepted: room for the truncation markers. */
 export const MIN_MAX_PAYLOAD_BYTES = 1024;
+
+/** Asked about every key of a payload the plain path writes (the redaction's key names). */
+export interface KeyWatch {
+  /** Whether `key` is one to look at again (e.g. a key whose value may have to be masked). */
+  watches(key: string): boolean;
+}
+
+/** `lastKeys`: no key of the text is watched. */
+export const KEYS_CLEAR = 0;
+/** `lastKeys`: a watched key is in the text. */
+export const KEYS_SEEN = 1;
+/** `lastKeys`: the walker wrote the text, its keys were not checked. */
+export const KEYS_UNCHECKED = 2;
 
 /** How deep the walker goes before writing `"[MaxDepth]"`; also the depth the plain path accepts. */
 const MAX_DEPTH = 64;
@@ -50,8 +65,6 @@ const ROOT_RESERVE = 160;
 const MIN_VALUE = 24;
 /** The most characters of a path a "[Shared: ...]" marker shows (its end: the nearest keys). */
 const MAX_PATH = 120;
-/** Objects with more keys than this keep their key list for the walker when the scan gives up. */
-const KEEP_KEYS_ABOVE = 1024;
 
 /**
  * Serialises payloads under a byte budget. `lastTruncated` / `lastFailed` tell the caller what
@@ -64,6 +77,8 @@ export class PayloadSerializer {
   lastTruncated = false;
   /** Part of the last payload could not be read (a throwing getter, toJSON or Proxy), or none of it. */
   lastFailed = false;
+  /** What the `KeyWatch` given to the last `serialize()` saw: `KEYS_CLEAR`, `KEYS_SEEN` or `KEYS_UNCHECKED`. */
+  lastKeys = KEYS_CLEAR;
 
   constructor(maxBytes: number = DEFAULT_MAX_PAYLOAD_BYTES) {
     this.maxBytes = Math.max(MIN_MAX_PAYLOAD_BYTES, maxBytes);
@@ -72,20 +87,22 @@ export class PayloadSerializer {
   /**
    * The JSON text of an object holding `value`: a plain object is sent as itself, anything else
    * (a string, an array, a Date, a Map, a class instance...) as `{"value": ...}`. `undefined`
-   * gives `{}`. Never throws.
+   * gives `{}`. `watch`, when given, is asked about the keys (see `lastKeys`). Never throws.
    */
-  serialize(value: unknown): string {
+  serialize(value: unknown, watch?: KeyWatch): string {
     this.lastTruncated = false;
     this.lastFailed = false;
+    this.lastKeys = KEYS_CLEAR;
     switch (typeof value) {
       case 'undefined':
         return '{}';
       case 'boolean':
+        if (watch !== undefined && watch.watches('value')) this.lastKeys = KEYS_SEEN;
         return value ? '{"value":true}' : '{"value":false}';
       case 'number':
-        // A small integer (a count, a status) is common: the text is short enough to be built flat.
-        if (Number.isInteger(value) && value > -100 && value < 1000) return '{"value":' + value + '}';
-        break;
+        if (watch !== undefined && watch.watches('value')) this.lastKeys = KEYS_SEEN;
+        // A number is common (a count, a status, an index): its text is built flat, as JSON would write it.
+        return Number.isFinite(value) ? flat('{"value":' + value + '}') : '{"value":null}';
     }
     let root: object;
     try {
@@ -93,30 +110,35 @@ export class PayloadSerializer {
     } catch {
       root = { value }; // a Proxy whose getPrototypeOf throws: the walker says what it can
     }
-    const scan: ScanState = { left: this.maxBytes, first: undefined, seen: undefined, keys: undefined };
+    const scan: ScanState = { left: this.maxBytes, first: root, seen: undefined, watch, seenKey: false };
     try {
-      if (scanObject(root, scan, 0)) {
+      // The root is plain (checked above, or the wrapper): its keys are scanned at once.
+      if (scanKeys(root, scan, 0)) {
         const text = JSON.stringify(root);
-        if (fits(text, this.maxBytes)) return flat(text);
+        if (fits(text, this.maxBytes)) {
+          if (scan.seenKey) this.lastKeys = KEYS_SEEN;
+          return flat(text);
+        }
       }
     } catch {
       // A getter or toJSON that throws, a Proxy: the walker copes.
     }
-    return this.#walk(root, scan.keys);
+    if (watch !== undefined) this.lastKeys = KEYS_UNCHECKED;
+    return this.#walk(root);
   }
 
-  #walk(root: object, keys: Map<object, string[]> | undefined): string {
+  #walk(root: object): string {
     try {
       const max = this.maxBytes;
-      let walker = new Walker(max, max, keys);
+      let walker = new Walker(max, max);
       let text = walker.root(root);
       if (!fits(text, max)) {
         // More UTF-8 bytes than UTF-16 units (non-ASCII text): walk again with a budget in proportion.
-        walker = new Walker(Math.floor((max * max) / Buffer.byteLength(text)) - ROOT_RESERVE, max, keys);
+        walker = new Walker(Math.floor((max * max) / Buffer.byteLength(text)) - ROOT_RESERVE, max);
         text = walker.root(root);
         /* c8 ignore start -- the budget in proportion has always fitted; max / 3 always does (a UTF-16 unit is at most 3 UTF-8 bytes) */
         if (!fits(text, max)) {
-          walker = new Walker(Math.floor(max / 3), max, keys);
+          walker = new Walker(Math.floor(max / 3), max);
           text = walker.root(root);
         }
         /* c8 ignore stop */
@@ -169,27 +191,27 @@ function flat(text: string): string {
 interface ScanState {
   /** Budget units left: the text's length so far, estimated from below (numbers count 1 unit). */
   left: number;
-  /** The first object scanned; the `seen` set is only made when a second one comes. */
-  first: object | undefined;
+  /** The first object scanned (the root); the `seen` set is only made when a second one comes. */
+  first: object;
   seen: Set<object> | undefined;
-  /** The key lists of the big objects scanned, so that the walker does not enumerate them again. */
-  keys: Map<object, string[]> | undefined;
+  /** Asked about every key scanned. */
+  watch: KeyWatch | undefined;
+  /** `watch` answered yes for a key. */
+  seenKey: boolean;
 }
 
 /**
- * Whether `value` (an object) is plain data that `JSON.stringify` writes faithfully within the
- * budget: plain objects and arrays seen once, Dates and primitives, no deeper than `MAX_DEPTH`.
- * Returns `false` as soon as the answer is no (budget spent, an awkward value, a shared object).
+ * Whether `value` (an object below the root) is plain data that `JSON.stringify` writes faithfully
+ * within the budget: plain objects and arrays seen once, Dates and primitives, no deeper than
+ * `MAX_DEPTH`. Returns `false` as soon as the answer is no (budget spent, an awkward value, a
+ * shared object).
  */
 function scanObject(value: object, state: ScanState, depth: number): boolean {
   if (depth > MAX_DEPTH) return false;
   // Every object is reached once: a second visit (a shared reference or a cycle) needs the walker.
-  if (state.first === undefined) state.first = value;
-  else {
-    const seen = (state.seen ??= new Set([state.first]));
-    if (seen.has(value)) return false;
-    seen.add(value);
-  }
+  const seen = (state.seen ??= new Set([state.first]));
+  if (seen.has(value)) return false;
+  seen.add(value);
   if (Array.isArray(value)) {
     const length = value.length;
     if ((state.left -= length + 2) < 0) return false;
@@ -198,19 +220,24 @@ function scanObject(value: object, state: ScanState, depth: number): boolean {
   }
   const prototype: unknown = Object.getPrototypeOf(value);
   if ((prototype !== OBJECT_PROTOTYPE && prototype !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
-  const keys = Object.keys(value);
-  state.left -= 2;
-  for (const key of keys) {
-    if ((state.left -= key.length + 4) < 0) return keep(state, value, keys);
-    if (!scanValue((value as Record<string, unknown>)[key], state, depth)) return keep(state, value, keys);
-  }
-  return true;
+  return scanKeys(value, state, depth);
 }
 
-/** Gives up the plain path, keeping a big object's key list for the walker. */
-function keep(state: ScanState, value: object, keys: string[]): false {
-  if (keys.length > KEEP_KEYS_ABOVE) (state.keys ??= new Map()).set(value, keys);
-  return false;
+/**
+ * The keys of a plain object (its prototype is `Object.prototype` or `null`, it has no `toJSON`).
+ * `for...in` rather than `Object.keys`: no key array is made, and the engine reads each value from
+ * the object's own layout. An enumerable key added to `Object.prototype` would be scanned too (it
+ * only costs budget or sends the payload to the walker: never a wrong text).
+ */
+function scanKeys(value: object, state: ScanState, depth: number): boolean {
+  state.left -= 2;
+  const watch = state.watch;
+  for (const key in value) {
+    if ((state.left -= key.length + 4) < 0) return false;
+    if (watch !== undefined && !state.seenKey && watch.watches(key)) state.seenKey = true;
+    if (!scanValue((value as Record<string, unknown>)[key], state, depth)) return false;
+  }
+  return true;
 }
 
 function scanValue(value: unknown, state: ScanState, depth: number): boolean {
@@ -246,7 +273,6 @@ class Walker {
   /** Units left for content (reserves excluded). */
   #left: number;
   readonly #maxBytes: number;
-  readonly #keys: Map<object, string[]> | undefined;
   /** Every object written, with the path where it was written. */
   readonly #written = new Map<object, string>();
   /** The objects being written (enclosing the current value): a reference to one is a cycle. */
@@ -255,10 +281,9 @@ class Walker {
   #keysOmitted = 0;
   #itemsOmitted = 0;
 
-  constructor(budget: number, maxBytes: number, keys: Map<object, string[]> | undefined) {
+  constructor(budget: number, maxBytes: number) {
     this.#left = budget - ROOT_RESERVE;
     this.#maxBytes = maxBytes;
-    this.#keys = keys;
   }
 
   /** The text of `root`, a plain object or the `{value}` wrapper. */
@@ -267,7 +292,7 @@ class Walker {
     this.#open.add(root);
     let keys: string[];
     try {
-      keys = this.#keys?.get(root) ?? Object.keys(root);
+      keys = Object.keys(root);
     } catch (error) {
       this.failed = true;
       return `{"_prefactor_error":${JSON.stringify(`payload could not be read: ${describe(error)}`)}}`;
@@ -350,7 +375,7 @@ class Walker {
       if (value.cause !== undefined) copy['cause'] = value.cause;
       source = copy;
       keys = Object.keys(copy);
-    } else keys = this.#keys?.get(value) ?? Object.keys(value);
+    } else keys = Object.keys(value);
     this.#written.set(value, path);
     this.#open.add(value);
     if (entries !== undefined) this.#array(entries, path, depth);

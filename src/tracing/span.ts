@@ -28,6 +28,26 @@ const NOOP = 3; // the handle of an untraced call: every method does nothing
 export let cancelSpanAtShutdown: (span: Span) => boolean;
 
 /**
+ * The open spans of a recorder, for shutdown to end (see `Recorder.cancelUnendedAtShutdown`): a
+ * list threaded through the spans themselves, newest first, so that opening and ending a span
+ * costs a few field writes, not a hash-table insertion and deletion (and no identity hash is made
+ * for every span).
+ */
+export class OpenSpans {
+  /** Spans in the list. */
+  size = 0;
+  /** @internal The newest span in the list. */
+  newest: Span | undefined = undefined;
+}
+
+/** Adds an open span to `list`. */
+export let trackOpenSpan: (list: OpenSpans, span: Span) => void;
+/** Takes a span out of the list it is in, if any (it ended). */
+export let untrackOpenSpan: (span: Span) => void;
+/** The spans in `list`, newest first, each with its instance. */
+export let openSpansNewestFirst: (list: OpenSpans) => { readonly span: Span; readonly instance: unknown }[];
+
+/**
  * The handle `fn` receives from `withSpan`. It ends by itself when `fn` returns, its promise
  * settles or its stream finishes; `cancel()` ends it early.
  */
@@ -46,6 +66,10 @@ export class Span<Result = unknown> implements Settleable {
   #result: unknown;
   #hasResult = false;
   #state: number;
+  // The list of open spans this span is in (see OpenSpans), and its neighbours there.
+  #list: OpenSpans | undefined = undefined;
+  #older: Span | undefined = undefined;
+  #newer: Span | undefined = undefined;
 
   /** @internal Made by the tracer. */
   constructor(
@@ -100,6 +124,30 @@ export class Span<Result = unknown> implements Settleable {
   }
 
   static {
+    trackOpenSpan = (list, span) => {
+      const newest = list.newest;
+      if (newest !== undefined) newest.#newer = span;
+      span.#older = newest;
+      span.#list = list;
+      list.newest = span;
+      list.size++;
+    };
+    untrackOpenSpan = (span) => {
+      const list = span.#list;
+      if (list === undefined) return;
+      const older = span.#older;
+      const newer = span.#newer;
+      if (older !== undefined) older.#newer = newer;
+      if (newer !== undefined) newer.#older = older;
+      else list.newest = older;
+      list.size--;
+      span.#list = span.#older = span.#newer = undefined;
+    };
+    openSpansNewestFirst = (list) => {
+      const spans: { span: Span; instance: unknown }[] = [];
+      for (let span = list.newest; span !== undefined; span = span.#older) spans.push({ span, instance: span.#instance });
+      return spans;
+    };
     cancelSpanAtShutdown = (span) => {
       // Ended, its end still queued in a microtask (deep recursion, see #end): too rare a timing to test.
       /* c8 ignore next */

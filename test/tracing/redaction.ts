@@ -75,3 +75,15 @@ t.test('keysMayMatch() answers from plain values and defers to the text otherwis
   t.equal(mayMatch(compileRules(['headers.*'])!, '{}'), true, 'a path ending in * always walks');
   t.equal(mayMatch(rules, '{"x":"said \\"password\\": no"}'), true, 'an escaped quote: the walk decides');
 });
+
+t.test('rules.watch answers the serialiser per key as the key rule does', async (t) => {
+  const watch = rules.watch!;
+  for (const key of ['password', 'PASSWORD', 'user_password', 'X-CSRF-Token', 'api-key', 'apiKey', 'Cookie', 'token__', 'K\u212aTOKEN']) {
+    t.equal(watch.watches(key), true, key);
+  }
+  for (const key of ['', '-_-', 'max_tokens', 'text', 'value', 'paßword', 'tokenizer', 'k\u00e9', 'cookies']) t.equal(watch.watches(key), false, key);
+  t.equal(compileRules(['paßword'])!.watch!.watches('MY_PAßWORD'), true, 'a non-ASCII name');
+  t.equal(compileRules(['ok'])!.watch!.watches('O\u212a'), true, 'a non-ASCII last character that lower-cases to ASCII');
+  t.equal(compileRules(['user.ssn'])!.watch!.watches('SSN'), true, 'the last segment of a path');
+  t.equal(compileRules(['headers.*'])!.watch, undefined, 'a path ending in *: nothing to watch, every payload is walked');
+});

@@ -105,3 +105,20 @@ t.test('redaction options are checked', async (t) => {
   t.throws(() => new Tracer({ enabled: false, redactPayload: {} as never }), { message: /`redactPayload` to be a function/ });
   t.throws(() => defineSpanType({ name: 'x', redact: [1] as never }), { message: /`redact`/ });
 });
+
+t.test('keys are masked whichever way the payload was written: plain scan, walker, or a path ending in *', async (t) => {
+  const { tracer, sink } = memoryTracer(t, { redact: [...DEFAULT_REDACT_KEYS, 'headers.*'], maxPayloadBytes: 1024 });
+  class Login {
+    user = 'u';
+    password = 'p';
+  }
+  tracer.withSpan('walker', new Login(), () => ({ big: 1n, token: 't' }));
+  tracer.withSpan('star', { headers: { accept: 'json' }, n: 1 }, () => 7);
+  tracer.withSpan('cut', { apiKey: 'k', text: 'x'.repeat(2000) }, () => undefined);
+  const [walker, star, cut] = sink.spans();
+  t.same(walker!.payload, { value: { user: 'u', password: '[REDACTED]' } }, 'a class instance, through the walker');
+  t.same(walker!.resultPayload, { big: '1', token: '[REDACTED]' });
+  t.same(star!.payload, { headers: { accept: '[REDACTED]' }, n: 1 });
+  t.same(star!.resultPayload, { value: 7 });
+  t.match(cut!.payload, { text: /…/, apiKey: '[REDACTED]' }, 'a payload cut to the budget');
+});

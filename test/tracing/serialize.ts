@@ -185,3 +185,28 @@ t.test('isPlainObject() accepts literals and null-prototype objects only', async
   t.equal(isPlainObject(null), false);
   t.equal(isPlainObject([]), false);
 });
+
+t.test('PayloadSerializer.serialize() asks its KeyWatch about every key of the plain path: lastKeys', async (t) => {
+  const asked: string[] = [];
+  const watch = { watches: (key: string) => (asked.push(key), key === 'secret') };
+  const serializer = new PayloadSerializer();
+  const { KEYS_CLEAR, KEYS_SEEN, KEYS_UNCHECKED } = await import('../../src/tracing/serialize.js');
+  t.equal(serializer.serialize({ a: 1, list: [{ b: { secret: 2 } }], c: 3 }, watch), '{"a":1,"list":[{"b":{"secret":2}}],"c":3}');
+  t.equal(serializer.lastKeys, KEYS_SEEN);
+  t.same(asked, ['a', 'list', 'b', 'secret'], 'every key until one is seen, then none');
+  serializer.serialize({ a: 1 }, watch);
+  t.equal(serializer.lastKeys, KEYS_CLEAR);
+  serializer.serialize({ secret: 1n }, watch);
+  t.equal(serializer.lastKeys, KEYS_UNCHECKED, 'the walker wrote it');
+  serializer.serialize({ secret: 1 });
+  t.equal(serializer.lastKeys, KEYS_CLEAR, 'nothing watched');
+  t.equal(serializer.serialize(undefined, watch), '{}');
+  t.equal(serializer.lastKeys, KEYS_CLEAR);
+  const value = { watches: (key: string) => key === 'value' };
+  for (const primitive of [true, 12345, NaN, 'text']) {
+    t.equal(serializer.serialize(primitive, value), JSON.stringify({ value: primitive }));
+    t.equal(serializer.lastKeys, KEYS_SEEN, `${String(primitive)} is sent as {"value": ...}`);
+    serializer.serialize(primitive, watch);
+    t.equal(serializer.lastKeys, KEYS_CLEAR);
+  }
+});
