@@ -6,39 +6,33 @@
  * non-streamed call, <= 2 us per streamed chunk.
  *
  * Run: node --import tsx benchmarks/llm-wrappers.ts   (BENCH_CALLS, BENCH_STREAMS, BENCH_ROUNDS)
+ *
+ * CPU time of a few microseconds is lost in the noise of a loaded machine; callgrind instructions
+ * are not. `BENCH_ONLY=plain|traced` runs one side of one workload (`BENCH_WORKLOAD`, a part of its
+ * name; default the first) `BENCH_CALLS` times after a warm-up, and prints nothing:
+ *
+ *   npx tsc -p tsconfig.bench.json
+ *   BENCH_ONLY=traced BENCH_CALLS=500 valgrind --tool=callgrind node --single-threaded build/benchmarks/llm-wrappers.js
+ *
+ * ((2N run - N run) / N for `traced`) - (the same for `plain`) = the wrapper's instructions per call.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import type { SpanSink } from '../src/sinks/span-sink.js';
 import { Tracer } from '../src/index.js';
 import { wrapAnthropic } from '../src/integrations/anthropic/index.js';
 import { wrapOpenAI } from '../src/integrations/openai/index.js';
 import { formatNumber, median, printHeader, printNotes, printTable } from './lib/machine.js';
+import { NoopSink, clearPrefactorEnv } from './lib/noop-sink.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 300);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const WORDS = 200; // the echoed answer: ~200 chunks per stream
 
-for (const key of ['PREFACTOR_API_URL', 'PREFACTOR_API_TOKEN', 'PREFACTOR_AGENT_ID']) delete process.env[key];
-
-/** A sink that drops everything: what is measured is the wrapper and the tracer's hot path. */
-class NoopSink implements SpanSink {
-  registerInstance(): void {}
-  startInstance(): void {}
-  finishInstance(): void {}
-  spanStarted(): void {}
-  spanEnded(): void {}
-  async flush(): Promise<boolean> {
-    return true;
-  }
-  async shutdown(): Promise<boolean> {
-    return true;
-  }
-}
+clearPrefactorEnv();
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const script = fileURLToPath(new URL(`./lib/model-server-main${ext}`, import.meta.url));
@@ -81,58 +75,44 @@ const long = [{ role: 'user' as const, content: Array.from({ length: WORDS }, (_
 /** One unit of work (a call, or a whole stream) on the unwrapped or the wrapped client; resolves to its units (1, or chunks). */
 type Workload = { name: string; unit: string; repeat: number; once: (client: 'plain' | 'traced') => Promise<number> };
 
+const openaiClient = (which: 'plain' | 'traced') => (which === 'plain' ? plainOpenAI : tracedOpenAI);
+const anthropicClient = (which: 'plain' | 'traced') => (which === 'plain' ? plainAnthropic : tracedAnthropic);
+
+/** A workload of one non-streamed call, `CALLS` times a round. */
+function called(name: string, call: (which: 'plain' | 'traced') => Promise<unknown>): Workload {
+  return {
+    name,
+    unit: 'call',
+    repeat: CALLS,
+    once: async (which) => {
+      await call(which);
+      return 1;
+    },
+  };
+}
+
+/** A workload that reads a whole stream, `STREAMS` times a round; its unit is the chunk. */
+function streamed(name: string, open: (which: 'plain' | 'traced') => Promise<AsyncIterable<unknown>>): Workload {
+  return {
+    name,
+    unit: 'chunk',
+    repeat: STREAMS,
+    once: async (which) => {
+      let chunks = 0;
+      for await (const _ of await open(which)) chunks++;
+      return chunks;
+    },
+  };
+}
+
 const workloads: Workload[] = [
-  {
-    name: 'openai chat.completions.create',
-    unit: 'call',
-    repeat: CALLS,
-    once: async (which) => {
-      await (which === 'plain' ? plainOpenAI : tracedOpenAI).chat.completions.create({ model: 'gpt-bench', messages: short, temperature: 0 });
-      return 1;
-    },
-  },
-  {
-    name: 'anthropic messages.create',
-    unit: 'call',
-    repeat: CALLS,
-    once: async (which) => {
-      await (which === 'plain' ? plainAnthropic : tracedAnthropic).messages.create({ model: 'claude-bench', max_tokens: 100, messages: short });
-      return 1;
-    },
-  },
-  {
-    name: 'openai chat stream (stream_options set)',
-    unit: 'chunk',
-    repeat: STREAMS,
-    once: async (which) => {
-      let chunks = 0;
-      const client = which === 'plain' ? plainOpenAI : tracedOpenAI;
-      for await (const _ of await client.chat.completions.create({ model: 'gpt-bench', messages: long, stream: true, stream_options: { include_usage: true } })) chunks++;
-      return chunks;
-    },
-  },
-  {
-    name: 'openai chat stream (usage asked by the wrapper)',
-    unit: 'chunk',
-    repeat: STREAMS,
-    once: async (which) => {
-      let chunks = 0;
-      const client = which === 'plain' ? plainOpenAI : tracedOpenAI;
-      for await (const _ of await client.chat.completions.create({ model: 'gpt-bench', messages: long, stream: true })) chunks++;
-      return chunks;
-    },
-  },
-  {
-    name: 'anthropic messages stream',
-    unit: 'chunk',
-    repeat: STREAMS,
-    once: async (which) => {
-      let chunks = 0;
-      const client = which === 'plain' ? plainAnthropic : tracedAnthropic;
-      for await (const _ of await client.messages.create({ model: 'claude-bench', max_tokens: 100, messages: long, stream: true })) chunks++;
-      return chunks;
-    },
-  },
+  called('openai chat.completions.create', (which) => openaiClient(which).chat.completions.create({ model: 'gpt-bench', messages: short, temperature: 0 })),
+  called('anthropic messages.create', (which) => anthropicClient(which).messages.create({ model: 'claude-bench', max_tokens: 100, messages: short })),
+  streamed('openai chat stream (stream_options set)', (which) =>
+    openaiClient(which).chat.completions.create({ model: 'gpt-bench', messages: long, stream: true, stream_options: { include_usage: true } }),
+  ),
+  streamed('openai chat stream (usage asked by the wrapper)', (which) => openaiClient(which).chat.completions.create({ model: 'gpt-bench', messages: long, stream: true })),
+  streamed('anthropic messages stream', (which) => anthropicClient(which).messages.create({ model: 'claude-bench', max_tokens: 100, messages: long, stream: true })),
 ];
 
 function cpuUs(): number {
@@ -155,6 +135,25 @@ async function round(workload: Workload): Promise<{ plain: number; traced: numbe
     }
   }
   return { plain: cpu.plain / units.plain, traced: cpu.traced / units.traced, units: units.traced };
+}
+
+/** `BENCH_ONLY`: one side of one workload, for callgrind (see the top of this file). */
+async function runOneSide(which: 'plain' | 'traced'): Promise<void> {
+  const pattern = process.env.BENCH_WORKLOAD ?? '';
+  const workload = workloads.find((candidate) => candidate.name.includes(pattern));
+  if (workload === undefined) throw new Error(`No workload matches BENCH_WORKLOAD=${pattern}`);
+  await tracer.withInstance(async () => {
+    for (let i = 0; i < 200; i++) await workload.once(which); // warm-up: answers recorded, code compiled
+    for (let i = 0; i < workload.repeat; i++) await workload.once(which);
+  });
+}
+
+const only = process.env.BENCH_ONLY;
+if (only === 'plain' || only === 'traced') {
+  await runOneSide(only);
+  await tracer.shutdown();
+  child.kill();
+  process.exit(0);
 }
 
 printHeader('LLM client wrappers: CPU over the unwrapped client', { transport: process.env.BENCH_TRANSPORT === 'http' ? 'http' : 'replayed', validatePayloads, calls: CALLS, streams: STREAMS, rounds: ROUNDS, chunksPerStream: `~${WORDS + 3}` });

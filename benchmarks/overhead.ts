@@ -7,9 +7,9 @@
  * Run: node --import tsx benchmarks/overhead.ts   (BENCH_ROOTS, BENCH_ROUNDS to change the workload;
  * BENCH_SINKS=noop,disabled to measure only some sinks)
  */
-import type { SpanSink } from '../src/sinks/span-sink.js';
 import { InMemorySink, Tracer } from '../src/index.js';
 import { formatNumber, median, printHeader, printNotes, printTable } from './lib/machine.js';
+import { NoopSink, clearPrefactorEnv } from './lib/noop-sink.js';
 import { startServerProcess, type ServerProcess } from './lib/server-process.js';
 import { benchStep, benchTracer, tracedAsyncTree, work, workSync, yieldToLoop } from './lib/workload.js';
 
@@ -22,22 +22,7 @@ const WARMUP_ROUNDS = 2;
 const YIELD_EVERY = Number(process.env.BENCH_YIELD_EVERY ?? 0);
 const SPANS = ROOTS * 3;
 
-for (const key of ['PREFACTOR_API_URL', 'PREFACTOR_API_TOKEN', 'PREFACTOR_AGENT_ID']) delete process.env[key];
-
-/** A sink that drops everything: what is left is the tracer's own hot path. */
-class NoopSink implements SpanSink {
-  registerInstance(): void {}
-  startInstance(): void {}
-  finishInstance(): void {}
-  spanStarted(): void {}
-  spanEnded(): void {}
-  async flush(): Promise<boolean> {
-    return true;
-  }
-  async shutdown(): Promise<boolean> {
-    return true;
-  }
-}
+clearPrefactorEnv();
 
 async function baselineAsync(start: number, roots: number): Promise<number> {
   let sum = 0;

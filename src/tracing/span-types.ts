@@ -31,11 +31,8 @@ export interface SpanTypeDefinition<Params extends z.ZodType | undefined, Result
   readonly redact?: readonly string[];
 }
 
-/**
- * A span type: a name plus, optionally, zod schemas for its payload and result. Made by
- * `defineSpanType`; `Params` and `Result` are the payload types `withSpan` and `setResult` accept.
- */
-export interface SpanType<Params = Record<string, unknown> | undefined, Result = unknown> {
+/** The fields of a span type, as `defineSpanType` resolved them. */
+interface SpanTypeFields {
   readonly name: string;
   readonly title: string | undefined;
   readonly description: string | undefined;
@@ -43,6 +40,13 @@ export interface SpanType<Params = Record<string, unknown> | undefined, Result =
   readonly dataRisk: DataRisk | undefined;
   readonly params: z.ZodType | undefined;
   readonly result: z.ZodType | undefined;
+}
+
+/**
+ * A span type: a name plus, optionally, zod schemas for its payload and result. Made by
+ * `defineSpanType`; `Params` and `Result` are the payload types `withSpan` and `setResult` accept.
+ */
+export interface SpanType<Params = Record<string, unknown> | undefined, Result = unknown> extends SpanTypeFields {
   /** Extra keys and key paths masked in its payloads and results (see `SpanTypeDefinition.redact`). */
   readonly redact?: readonly string[] | undefined;
   /** The entry registered in `agent_schema_version.span_type_schemas` (computed once). */
@@ -86,26 +90,19 @@ export function defineSpanType<
   return new DefinedSpanType(name, definition);
 }
 
+// The class's fields are those of SpanTypeFields (declaration merging), set once in the constructor.
+interface DefinedSpanType extends SpanTypeFields {}
+
 class DefinedSpanType implements SpanType<never, never> {
-  readonly name: string;
-  readonly title: string | undefined;
-  readonly description: string | undefined;
-  readonly template: string | undefined;
-  readonly dataRisk: DataRisk | undefined;
-  readonly params: z.ZodType | undefined;
-  readonly result: z.ZodType | undefined;
   readonly redact: readonly string[] | undefined;
   // Computed on the first registration, not at definition: a disabled tracer never pays for it.
   #entry: SpanTypeSchemaForCreate | undefined;
 
   constructor(name: string, definition: SpanTypeDefinition<z.ZodType | undefined, z.ZodType | undefined>) {
-    this.name = name;
-    this.title = definition.title;
-    this.description = definition.description;
-    this.template = definition.template;
-    this.dataRisk = definition.dataRisk;
-    this.params = definition.params;
-    this.result = definition.result;
+    const { title, description, template, dataRisk, params, result } = definition;
+    // Every instance gets the same keys in the same order: one object shape for all span types.
+    const fields: SpanTypeFields = { name, title, description, template, dataRisk, params, result };
+    Object.assign(this, fields);
     this.redact = definition.redact === undefined ? undefined : checkRedactList('redact', definition.redact);
   }
 
