@@ -30,9 +30,12 @@ export class ApiHealth {
     this.#held = held;
   }
 
-  /** A request was answered (2xx, or a per-item answer): the API is reachable and takes the token. */
-  answered(now = Date.now()): void {
-    this.#authSaid = false;
+  /**
+   * A request was answered (2xx, or an error status that is the API's own answer): the API is
+   * reachable; `tokenTaken` unless the answer refused the token (a bulk item 401/403).
+   */
+  answered(tokenTaken = true, now = Date.now()): void {
+    if (tokenTaken) this.#authSaid = false;
     if (this.#outageSaid) {
       const seconds = ((now - this.#downSince) / 1000).toFixed(1);
       safeLog(this.#logger, 'warn', `The API at ${this.#origin} answers again, after ${seconds} s down: the held operations are being delivered`, {

@@ -129,13 +129,13 @@ export class Sender {
       this.#heard(error, isRedelivery(batch));
       return requestFailed(batch, error, true);
     }
-    this.health?.answered();
     const outputs = response.outputs;
     if (typeof outputs !== 'object' || outputs === null) {
       return requestFailed(batch, new PrefactorResponseContractError('POST /api/v1/bulk answered without `outputs`'), true);
     }
     this.batches++;
     let transient = false;
+    let tokenRefused = false;
     const terminate: Array<readonly [string, string]> = [];
     const results = batch.map((op): OperationResult => {
       const output = (outputs as Record<string, Answer | undefined>)[op.key];
@@ -146,8 +146,10 @@ export class Sender {
       }
       const result = this.#refused(op, output.code, output.message, output.errors);
       transient ||= result === REQUEUED;
+      tokenRefused ||= isTokenRefusal(output.code);
       return result;
     });
+    this.health?.answered(!tokenRefused);
     return {
       results,
       answered: true,
@@ -201,7 +203,7 @@ export class Sender {
     if (verdict === 'unsupported') return UNSUPPORTED;
     if (verdict === 'transient') return REQUEUED;
     // A bulk item refused for the token (a token of another agent): as a whole request's 401/403.
-    if (code === 'unauthorized' || code === 'forbidden') this.health?.refused(code === 'forbidden' ? 403 : 401, code);
+    if (isTokenRefusal(code)) this.health?.refused(code === 'forbidden' ? 403 : 401, code);
     safeLog(this.#logger, 'debug', `The API rejected ${BULK_TYPES[op.kind]} ${op.id}: ${String(code)}: ${String(message)}`);
     return REJECTED;
   }
@@ -210,6 +212,11 @@ export class Sender {
 function collectTermination(op: Operation, answer: Answer, into: Array<readonly [string, string]>): void {
   const control = answer.control;
   if (control?.terminate === true) into.push([op.instanceId, typeof control.reason === 'string' ? control.reason : 'terminated by the API']);
+}
+
+/** Whether a bulk item's error `code` refuses the token (as a request's 401/403 would). */
+function isTokenRefusal(code: unknown): code is 'unauthorized' | 'forbidden' {
+  return code === 'unauthorized' || code === 'forbidden';
 }
 
 /** Whether one of `ops` was sent before: the request is a redelivery. */

@@ -48,8 +48,10 @@ t.test('a token of another agent (403) is said once, pointing at agentId', async
   const { tracer, logger } = tracerFor(t, { apiUrl: server.url, apiToken: 'deploy-token', agentId: 'agent-b' });
   tracer.withSpan('a', {}, () => 1);
   t.equal(await tracer.flush(), false);
+  await tracer.withInstance(() => tracer.withSpan('b', {}, () => 1));
+  t.equal(await tracer.flush(), false);
   const said = logger.of('warn').filter((line) => line.includes('refused the API token'));
-  t.equal(said.length, 1);
+  t.equal(said.length, 1, 'the API answered the later bulk requests, refusing the token again: still said once');
   t.match(said[0], /\(403 forbidden\): the token may not do this: check that `agentId` \(PREFACTOR_AGENT_ID\)/);
 });
 
@@ -119,11 +121,13 @@ t.test('ApiHealth: an abort says nothing; an origin never shows credentials; cau
   t.match(health.shutdownHint(), '(status 502)');
   health.unanswered(undefined, false);
   t.match(health.shutdownHint(), '(no answer)');
-  health.answered(Date.now());
+  health.answered(true, Date.now());
   t.equal(logger.of('warn').length, 2);
   health.answered();
   t.equal(logger.of('warn').length, 2, 'a recovery is said once');
   health.refused(401, 'unauthorized');
+  health.refused(401, 'unauthorized');
+  health.answered(false);
   health.refused(401, 'unauthorized');
   health.answered();
   health.refused(401, 'unauthorized');
