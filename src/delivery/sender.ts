@@ -1,11 +1,11 @@
 import type { PrefactorHttpClient } from '../api/client.js';
 import { apiPath, PATHS } from '../models/routes.js';
 import { isTransientError, PrefactorApiError, PrefactorAuthError, PrefactorResponseContractError } from '../http/errors.js';
-import { safeLog } from '../util/logger.js';
+import { safeLog, silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { BULK_TYPES, CREATE, singleRequest } from './operations.js';
 import type { Operation } from './operations.js';
-import type { ApiHealth } from './api-health.js';
+import { ApiHealth } from './api-health.js';
 import { isMissingReference, isUnanswered, itemVerdict, requestVerdict } from './verdicts.js';
 
 /** What became of one operation of a request. */
@@ -72,8 +72,8 @@ export class Sender {
   batches = 0;
   /** Operations re-sent by the HTTP client's own retries (weighted: a create carrying its finish counts 2). */
   retried = 0;
-  /** Told what the API's answers say about it as a whole (set by the delivery sink). */
-  health: ApiHealth | undefined;
+  /** Told what the API's answers say about it as a whole (the delivery sink gives one that logs). */
+  health = new ApiHealth(silentLogger, undefined, () => 0);
 
   constructor(client: PrefactorHttpClient, logger: Logger) {
     this.#client = client;
@@ -149,7 +149,7 @@ export class Sender {
       tokenRefused ||= isTokenRefusal(output.code);
       return result;
     });
-    this.health?.answered(!tokenRefused);
+    this.health.answered(!tokenRefused);
     return {
       results,
       answered: true,
@@ -177,7 +177,7 @@ export class Sender {
         ...(result === REQUEUED ? { backOff: { retryAfterMs: undefined, why: error.message } } : {}),
       };
     }
-    this.health?.answered();
+    this.health.answered();
     const terminate: Array<readonly [string, string]> = [];
     collectTermination(op, response, terminate);
     return { results: [CONFIRMED], answered: true, whole: false, ...(terminate.length > 0 ? { terminate } : {}) };
@@ -189,7 +189,6 @@ export class Sender {
    */
   #heard(error: unknown, redelivery: boolean): void {
     const health = this.health;
-    if (health === undefined) return;
     if (error instanceof PrefactorAuthError) health.refused(error.statusCode, error.apiCode);
     else if (isTransientError(error) || isUnanswered(error) || error instanceof PrefactorResponseContractError) health.unanswered(error, redelivery);
     else if (error instanceof PrefactorApiError) health.answered();
@@ -203,7 +202,7 @@ export class Sender {
     if (verdict === 'unsupported') return UNSUPPORTED;
     if (verdict === 'transient') return REQUEUED;
     // A bulk item refused for the token (a token of another agent): as a whole request's 401/403.
-    if (isTokenRefusal(code)) this.health?.refused(code === 'forbidden' ? 403 : 401, code);
+    if (isTokenRefusal(code)) this.health.refused(code === 'forbidden' ? 403 : 401, code);
     safeLog(this.#logger, 'debug', `The API rejected ${BULK_TYPES[op.kind]} ${op.id}: ${String(code)}: ${String(message)}`);
     return REJECTED;
   }
