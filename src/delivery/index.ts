@@ -106,7 +106,8 @@ export class DeliverySink implements SpanSink {
     this.#drops = new DropLog(logger, detach);
     this.#outbox = new Outbox(this.#drops, options.maxQueueSize, options.maxQueueBytes);
     this.#worker = new Worker(client, logger, options, this.#outbox, detach, () => this.#settle());
-    const health = new ApiHealth(logger, apiUrl, () => this.#outbox.held().operations);
+    // O(1): the warning may come in a storm of failures with a full queue.
+    const health = new ApiHealth(logger, apiUrl, () => this.#outbox.queuedEntries + this.#outbox.inFlight);
     this.#worker.sender.health = health;
     this.#drops.shutdownHint = () => health.shutdownHint();
     this.#stopReporting = reportOnExit(this);
