@@ -9,6 +9,12 @@
  * (instructions of the 2N run - those of the N run) / N = instructions per span: start-up and
  * warm-up cancel out. Mode `sync` traces `() => i`, `async` traces `async () => i` (awaited),
  * `serialize` snapshots the payload alone.
+ *
+ * What does not cancel out is garbage collection: a major GC that lands in one run and not the
+ * other moves the figure by thousands of instructions per span (at N = 10,000 even below zero).
+ * Use N >= 20,000, run twice, and for a change of a few hundred instructions compare profiles
+ * without the collector's functions (`callgrind_annotate`; `node --perf-basic-prof` writes the
+ * names of the compiled JS functions to /tmp/perf-<pid>.map).
  */
 import type { SpanSink } from '../src/sinks/span-sink.js';
 import { Tracer } from '../src/index.js';
