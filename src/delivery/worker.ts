@@ -210,7 +210,7 @@ export class Worker {
       if (this.#single[op.kind] || op.isolate) {
         if (batch.length > 0 || !outbox.eligible(op, stamp, false)) continue;
         outbox.take(op, stamp);
-        return { batch, single: op, body };
+        return { batch, single: op, body: undefined };
       }
       if (!outbox.eligible(op, stamp, true)) continue;
       // The key first: the item carries it. A key given to an operation that does not fit stays
