@@ -87,7 +87,7 @@ export class Sender {
 
   async #send(
     path: string,
-    body: string,
+    body: string | Uint8Array,
     key: string,
     ops: readonly Operation[],
     onRetryAfter: (delayMs: number) => void,
@@ -118,10 +118,10 @@ export class Sender {
   }
 
   /**
-   * Sends `batch` (its bulk `body`, with request key `key`); each operation's result comes from its
+   * Sends `batch` (its bulk `body`, UTF-8 bytes, with request key `key`); each operation's result comes from its
    * output. `onRetryAfter` hears of a `Retry-After` while the client retries (to pause the others).
    */
-  async sendBulk(batch: readonly Operation[], body: string, key: string, onRetryAfter: (delayMs: number) => void): Promise<SendOutcome> {
+  async sendBulk(batch: readonly Operation[], body: Uint8Array, key: string, onRetryAfter: (delayMs: number) => void): Promise<SendOutcome> {
     let response: { outputs?: unknown };
     try {
       response = await this.#send(apiPath(PATHS.bulk), body, key, batch, onRetryAfter);

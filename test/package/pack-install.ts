@@ -125,7 +125,7 @@ t.before(async () => {
 
 const packageJson = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { types: string; default: string }>; bin: Record<string, string> };
 
-t.test('npm pack builds dist/ (prepack) and ships nothing but dist/, the README and package.json', async (t) => {
+t.test('npm pack builds dist/ (prepack) and ships nothing but dist/, the README, the LICENSE and package.json', async (t) => {
   t.equal(packed.code, 0, packed.stderr);
   t.comment(`npm pack (with the build): ${packMs} ms; tarball ${manifest.size} B, unpacked ${manifest.unpackedSize} B, ${files.length} files`);
   for (const [subpath, target] of Object.entries(packageJson.exports)) {
@@ -136,6 +136,8 @@ t.test('npm pack builds dist/ (prepack) and ships nothing but dist/, the README 
   t.ok(files.includes('dist/server/viewer/assets/app.js'), 'the viewer assets are in the tarball');
   t.same(files.filter((path) => !path.startsWith('dist/') && !/^(README\.md|package\.json|LICENSE)$/.test(path)), [], 'nothing outside dist/');
   t.same(files.filter((path) => /(^|\/)(test|tests|fixtures|benchmarks|build|examples|\.tap)\//.test(path) || /\.test\.[cm]?[jt]s$/.test(path)), [], 'no tests, benchmarks or build output');
+  t.ok(files.includes('LICENSE'), 'the LICENSE is in the tarball');
+  t.same(files.filter((path) => path.endsWith('.map')), [], 'no source maps (they would point at src/, which is not shipped)');
   t.ok(manifest.size < 1024 * 1024, `the tarball stays under 1 MiB (${manifest.size} B)`);
 });
 
