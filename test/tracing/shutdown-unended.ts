@@ -153,3 +153,19 @@ t.test('an instance cancelled at shutdown stays cancelled when its callback sett
   t.equal(sink.instance(id)?.status, 'cancelled');
   t.equal(tracer.stats().instancesFinished, 1, 'finished once');
 });
+
+t.test('spans that end out of order leave the others open for shutdown: newest first, only the unended', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const release: (() => void)[] = [];
+  const held = () => new Promise<void>((resolve) => release.push(resolve));
+  void tracer.withSpan('first', {}, held);
+  void tracer.withSpan('middle', {}, held);
+  void tracer.withSpan('last', {}, held);
+  release[1]!(); // the middle one ends: its neighbours stay linked
+  release[0]!(); // then the oldest
+  await new Promise((resolve) => setImmediate(resolve));
+  await tracer.shutdown();
+  const status = Object.fromEntries(sink.spans().map((span) => [span.schemaName, span.status]));
+  t.same(status, { first: 'complete', middle: 'complete', last: 'cancelled' });
+  t.equal(tracer.stats().spansCancelledAtShutdown, 1);
+});
