@@ -1,7 +1,7 @@
 import { ERROR_CODES, PrefactorError } from '../errors.js';
 import type { FinishStatus } from '../models/index.js';
 import type { SpanSink } from '../sinks/span-sink.js';
-import { OUTCOME_OK, isAbortError, settle, type Outcome, type Settleable } from './settle.js';
+import { OUTCOME_OK, isAbortError, settle, type Outcome } from './settle.js';
 
 /** What an instance reports its finish to (the tracer's recorder). */
 export interface InstanceOwner {
@@ -64,7 +64,7 @@ export interface InstanceMode {
  * An agent instance: one run of the agent. `withInstance` passes it to its callback;
  * `currentInstance()` returns it inside. Watch `signal` to stop when the instance is terminated.
  */
-export class Instance implements Settleable {
+export class Instance {
   /** The instance's id (sent as `id` on register); `''` when not traced. */
   readonly id: string;
   /** Aborts, with an `InstanceTerminatedError` as its reason, when the API terminates the instance. */

@@ -1,5 +1,5 @@
 import type { FinishStatus } from '../models/index.js';
-import { OUTCOME_OK, OUTCOME_CANCELLED, describeError, isAbortError, settle, type Outcome, type Settleable } from './settle.js';
+import { OUTCOME_OK, OUTCOME_CANCELLED, describeError, isAbortError, settle, type Outcome } from './settle.js';
 import type { SpanType } from './span-types.js';
 import { stackIsLow } from './stack-guard.js';
 
@@ -51,7 +51,7 @@ export let openSpansNewestFirst: (list: OpenSpans) => { readonly span: Span; rea
  * The handle `fn` receives from `withSpan`. It ends by itself when `fn` returns, its promise
  * settles or its stream finishes; `cancel()` ends it early.
  */
-export class Span<Result = unknown> implements Settleable {
+export class Span<Result = unknown> {
   /** The span's id (sent as `id`); `''` when the call is not traced. */
   readonly id: string;
   /** The id of the agent instance the span belongs to; `''` when not traced. */
