@@ -148,11 +148,9 @@ function settleFulfilled<V>(target: Settleable, frame: ContextFrame, value: V, r
     try {
       const stream = observeStream(value, target, frame, replaceable);
       if (stream !== undefined) return stream;
-      /* c8 ignore start -- a hostile getter on a resolved stream-like value: not yet covered by a test */
     } catch {
       // A hostile getter on the resolved value: ends the span as complete, below.
     }
-    /* c8 ignore stop */
   }
   target[settle](OUTCOME_OK, value);
   return value;

@@ -116,12 +116,10 @@ export class Tracer {
       core.droppedAfterShutdown++;
       return undefined;
     }
-    /* c8 ignore start -- near stack exhaustion: run by test/fixtures/recursion-child.ts, whose coverage is not collected */
     if (stackIsLow()) {
       core.spansSkippedStackDepth++;
       return undefined;
     }
-    /* c8 ignore stop */
     const frame = currentFrame();
     try {
       let instance: Instance;

@@ -217,3 +217,34 @@ t.test('a drop storm costs the user O(1) per dropped span, with the dropped-id m
   t.equal(sink.stats().dropped.queue_overflow, 40_000, 'every create');
   t.same(accounted(sink.stats()).left, accounted(sink.stats()).right);
 });
+
+t.test('a finish folded into its queued create may use the byte reserve; one beyond the reserve is dropped', async (t) => {
+  const server = await withServer(t);
+  // Nothing leaves before the checks (flushIntervalMs 60 s): both creates are queued, never sent, so
+  // their finishes fold into them. The byte bound is 10,000; finishes may use a reserve of a tenth.
+  const { sink } = sinkFor(t, server.url, { maxQueueBytes: 10_000, flushIntervalMs: 60_000 });
+  const instanceId = startInstance(sink);
+  const json = (bytes: number): string => JSON.stringify({ pad: 'x'.repeat(bytes - '{"pad":""}'.length) });
+  const startedAt = new Date().toISOString();
+  const start = (id: string, payloadJson: string): void => sink.spanStarted({ id, instanceId, parentId: undefined, schemaName: 'agent:test', payloadJson, startedAt });
+  const end = (id: string, resultPayloadJson: string): void => sink.spanEnded({ id, instanceId, status: 'complete', resultPayloadJson, finishedAt: new Date().toISOString() });
+
+  start('first', json(8000 - sink.stats().bytesHeld - OPERATION_OVERHEAD_BYTES));
+  start('second', '{}');
+  t.equal(sink.stats().bytesHeld, 8000 + 2 + OPERATION_OVERHEAD_BYTES, 'both creates fit within the bound');
+  end('first', json(2000));
+  t.equal(sink.stats().bytesHeld, 10_514, "folded: only the result's bytes were added, beyond the bound");
+  t.equal(sink.stats().operationsCoalesced, 1);
+  end('second', json(600));
+  t.equal(sink.stats().dropped.queue_overflow, 1, '11,114 bytes would exceed the bound and its reserve (11,000)');
+  t.equal(sink.stats().operationsCoalesced, 1);
+  t.equal(sink.stats().bytesHeld, 10_514);
+
+  t.equal(await sink.flush(5000), true);
+  t.same(
+    server.spans(instanceId).map((span) => [span.id, span.status]).sort(),
+    [['first', 'complete'], ['second', 'active']],
+    'the folded finish arrived with its create; the refused one left its span active',
+  );
+  t.same(accounted(sink.stats()).left, accounted(sink.stats()).right);
+});

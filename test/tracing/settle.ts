@@ -117,6 +117,17 @@ t.test('a value whose then getter throws ends the span at once and is returned',
   t.equal(sink.spans()[0]?.status, 'complete');
 });
 
+t.test('a promise that resolves to a value with a hostile getter ends its span complete, the value handed on', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  // Looks like a Node stream until its `pipe` is read: reading it throws.
+  const hostile = Object.defineProperty({}, 'pipe', { enumerable: true, get: () => { throw new Error('getter'); } });
+  t.equal(await tracer.withSpan('resolves-hostile', {}, () => Promise.resolve(hostile)), hostile);
+  t.equal(sink.spans()[0]?.status, 'complete');
+  let consumed = '';
+  t.equal(await whenConsumed(Promise.resolve(hostile), (status) => (consumed = status)), hostile, 'the same for the integrations');
+  t.equal(consumed, 'complete');
+});
+
 t.test('an async generator keeps its span open until the iteration completes', async (t) => {
   const { tracer, sink } = memoryTracer(t);
   async function* tokens() {

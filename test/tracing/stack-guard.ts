@@ -1,5 +1,5 @@
 import t from 'tap';
-import { outputOf, spawnScript } from '../fixtures/child-env.js';
+import { outputOf, spawnCoveredScript } from '../fixtures/child-env.js';
 import { CHECK_FROM_DEPTH, enterSpan, leaveSpan, stackIsLow } from '../../src/tracing/stack-guard.js';
 
 t.test('stackIsLow() is false near the top of the stack, and only checks deep span nesting', async (t) => {
@@ -20,7 +20,8 @@ t.test('stackIsLow() is false near the top of the stack, and only checks deep sp
 });
 
 t.test('a recursion with a span at every level goes as deep as the stack allows, and the tracer never overflows', async (t) => {
-  const child = spawnScript('test/fixtures/recursion-child.ts', [], { NODE_OPTIONS: '--max-old-space-size=64' });
+  // Covered: the stack guard's branches run only near stack exhaustion, which this child reaches.
+  const child = spawnCoveredScript('test/fixtures/recursion-child.ts');
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const { code, stdout, stderr } = await outputOf(child);
   clearTimeout(timer);
