@@ -1,12 +1,10 @@
 import t from 'tap';
-import { context, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { generateText } from 'ai';
 import { MockLanguageModelV3 } from 'ai/test';
 import { Tracer } from '../../../src/index.js';
 import { PrefactorSpanProcessor, otelSpanTypes } from '../../../src/integrations/otel/index.js';
 import type { SpanTreeNode } from '../../../src/server/index.js';
+import { registerOTel } from '../../fixtures/otel.js';
 import { withServer } from '../../fixtures/server.js';
 
 function names(nodes: readonly SpanTreeNode[]): unknown[] {
@@ -16,15 +14,7 @@ function names(nodes: readonly SpanTreeNode[]): unknown[] {
 t.test('OTel spans reach the API through the delivery engine, nested, batched and counted', async (t) => {
   const server = await withServer(t);
   const tracer = new Tracer({ apiUrl: server.url, apiToken: server.token, agentId: 'otel-agent', spanTypes: otelSpanTypes, logger: false });
-  const provider = new BasicTracerProvider({ spanProcessors: [new PrefactorSpanProcessor({ tracer })] });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(provider);
-  t.teardown(async () => {
-    await provider.shutdown();
-    trace.disable();
-    context.disable();
-    await tracer.shutdown();
-  });
+  registerOTel(t, tracer, [new PrefactorSpanProcessor({ tracer })]);
   const model = new MockLanguageModelV3({
     doGenerate: {
       content: [{ type: 'text', text: 'ok' }],
