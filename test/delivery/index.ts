@@ -173,7 +173,7 @@ t.test('.shutdown() resolves within its timeout with 100,000 operations held dur
   const tookMs = performance.now() - started;
   const cpuMs = (cpu.user + cpu.system) / 1000;
   // Dropping 100,000 operations at the deadline once took ~1 s of work more. Measured as CPU time,
-  // which a loaded machine does not stretch the way it stretches wall time (this costs ~50 ms).
+  // which a loaded machine does not stretch the way it stretches wall time (85-150 ms here, at load 8-13).
   t.ok(cpuMs < 500, `shutdown(${timeoutMs}) used ${cpuMs.toFixed(1)} ms of CPU`);
   // Resolves at its deadline, not after the engine's retry budget (60 s): room for a loaded machine.
   t.ok(tookMs < timeoutMs + 1700, `shutdown(${timeoutMs}) resolved after ${tookMs.toFixed(1)} ms`);
