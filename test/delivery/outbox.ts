@@ -177,6 +177,22 @@ t.test('a finish that finds the queue full takes the reserve; one beyond the res
   t.equal(sink.stats().dropped.queue_overflow, 1, 'the reserve is full too');
 });
 
+t.test('a span finish beyond the reserve, its create already sent, is dropped', async (t) => {
+  const server = await withServer(t);
+  const proxy = await withProxy(t, server.url, () => 'hang');
+  const { sink } = sinkFor(t, proxy.url, { maxQueueSize: 4, flushIntervalMs: 1 }, { requestTimeoutMs: 60_000 });
+  const instanceId = startInstance(sink);
+  const first = openSpan(sink, instanceId, undefined, { n: 1 });
+  const second = openSpan(sink, instanceId, undefined, { n: 2 });
+  // Sent and never answered: the creates cannot take their finishes any more.
+  await until(() => sink.stats().inFlight === 4);
+  first.end();
+  t.equal(sink.stats().dropped.queue_overflow, 0, 'the first finish took the reserve (a tenth of maxQueueSize, rounded up: 1)');
+  second.end();
+  t.equal(sink.stats().dropped.queue_overflow, 1, 'the second found the reserve full');
+  t.equal(sink.stats().operationsCoalesced, 0);
+});
+
 t.test('dropped span ids are remembered within a bound', async (t) => {
   const server = await withServer(t);
   const { sink } = sinkFor(t, server.url, { maxQueueSize: 2, flushIntervalMs: 60_000 });
