@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 
 /**
  * With BENCH_CPU_PROF=<file.cpuprofile> set, profiles only the measured part of a benchmark (not
@@ -9,6 +8,8 @@ import { Session } from 'node:inspector/promises';
 export async function startProfile(): Promise<() => Promise<void>> {
   const file = process.env.BENCH_CPU_PROF;
   if (!file) return async () => {};
+  // Loaded only when profiling: the inspector is no part of a user's process (about 2-3 MB of RSS).
+  const { Session } = await import('node:inspector/promises');
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');

@@ -33,6 +33,7 @@ import { DELIVERY_OPTION_KEYS, resolveDeliveryOptions } from './options.js';
 import type { DeliveryOptions, ResolvedDeliveryOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { DropLog, errorText } from './stats.js';
+import { ApiHealth } from './api-health.js';
 import { Worker } from './worker.js';
 import { reportOnExit } from './exit-report.js';
 
@@ -42,6 +43,8 @@ export type { DeliveryOptions } from './options.js';
 export interface DeliverySinkOptions extends DeliveryOptions {
   readonly client: PrefactorHttpClient;
   readonly logger: Logger;
+  /** The client's `apiUrl`, for messages (only its origin is shown). */
+  readonly apiUrl?: string;
 }
 
 /**
@@ -97,12 +100,16 @@ export class DeliverySink implements SpanSink {
   #shutdown: Promise<boolean> | undefined;
   readonly #stopReporting: () => void;
 
-  constructor(client: PrefactorHttpClient, logger: Logger, options: ResolvedDeliveryOptions) {
+  constructor(client: PrefactorHttpClient, logger: Logger, options: ResolvedDeliveryOptions, apiUrl?: string) {
     this.#logger = logger;
     this.#options = options;
     this.#drops = new DropLog(logger, detach);
     this.#outbox = new Outbox(this.#drops, options.maxQueueSize, options.maxQueueBytes);
     this.#worker = new Worker(client, logger, options, this.#outbox, detach, () => this.#settle());
+    // O(1): the warning may come in a storm of failures with a full queue.
+    const health = new ApiHealth(logger, apiUrl, () => this.#outbox.queuedEntries + this.#outbox.inFlight);
+    this.#worker.sender.health = health;
+    this.#drops.shutdownHint = () => health.shutdownHint();
     this.#stopReporting = reportOnExit(this);
   }
 
@@ -278,7 +285,7 @@ export class DeliverySink implements SpanSink {
 /** Validates the options (throws `PrefactorConfigError`) and returns a sink that delivers in the background. */
 export function createDeliverySink(options: DeliverySinkOptions): DeliverySink {
   assertOptionsObject('delivery', options);
-  const { client, logger, ...rest } = options;
+  const { client, logger, apiUrl, ...rest } = options;
   rejectUnknownKeys('the delivery engine', rest, DELIVERY_OPTION_KEYS);
-  return new DeliverySink(client, logger, resolveDeliveryOptions(rest));
+  return new DeliverySink(client, logger, resolveDeliveryOptions(rest), apiUrl);
 }

@@ -173,11 +173,6 @@ export function bulkItem(op: Operation): string {
 /** Length of a bulk body around its items: `{"items":[` + `],"idempotency_key":"<21>"}`. */
 export const BULK_ENVELOPE_LENGTH = '{"items":[],"idempotency_key":""}'.length + 21;
 
-/** The body of a bulk request around `items`, the comma-separated bulk items. */
-export function bulkEnvelope(items: string, key: string): string {
-  return `{"items":[${items}],"idempotency_key":"${key}"}`;
-}
-
 /** The operation as a single request: its path under `/api/v1` and its body. */
 export function singleRequest(op: Operation): { path: string; body: string } {
   const head = `"idempotency_key":"${op.key}"`;

@@ -9,7 +9,7 @@ export interface DeliveryOptions {
    */
   readonly maxBatchSize?: number;
   /**
-   * Most bytes in the body of one `POST /api/v1/bulk` request, counted as JSON text length: a batch
+   * Most bytes in the body of one `POST /api/v1/bulk` request (UTF-8, as sent): a batch
    * closes early when its next item would go beyond it (an item larger than this goes alone). Keeps
    * each request's synchronous work (building, writing, parsing the answer) short, so large payloads
    * do not stall the event loop.

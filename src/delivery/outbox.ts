@@ -9,7 +9,10 @@ import type { DropLog } from './stats.js';
  * Operation object, its id and timestamp strings and its entry in the span index, plus the room the
  * garbage collector keeps around them. Measured: 325 bytes of live heap per queued create, 365 per
  * create carrying its finish (`--expose-gc`, 200,000 spans, Node 20); in the outage benchmark the
- * RSS grows by about 1.4 times the live heap. 512 keeps RSS growth within 1.5 x `maxQueueBytes`.
+ * RSS grows by about 1.4 times the live heap. 512 keeps RSS growth within 1.5 x `maxQueueBytes` +
+ * 16 MB on Node 20. Not on Node 24: there V8 grows its young generation to 64 MB once about 28,000
+ * operations are held (they survive its collections), a step no per-operation figure models
+ * (README, Benchmarks).
  */
 export const OPERATION_OVERHEAD_BYTES = 512;
 

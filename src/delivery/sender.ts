@@ -1,11 +1,12 @@
 import type { PrefactorHttpClient } from '../api/client.js';
 import { apiPath, PATHS } from '../models/routes.js';
-import { isTransientError, PrefactorApiError, PrefactorResponseContractError } from '../http/errors.js';
-import { safeLog } from '../util/logger.js';
+import { isTransientError, PrefactorApiError, PrefactorAuthError, PrefactorResponseContractError } from '../http/errors.js';
+import { safeLog, silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { BULK_TYPES, CREATE, singleRequest } from './operations.js';
 import type { Operation } from './operations.js';
-import { isMissingReference, itemVerdict, requestVerdict } from './verdicts.js';
+import { ApiHealth } from './api-health.js';
+import { isMissingReference, isUnanswered, itemVerdict, requestVerdict } from './verdicts.js';
 
 /** What became of one operation of a request. */
 export const CONFIRMED = 0;
@@ -71,6 +72,8 @@ export class Sender {
   batches = 0;
   /** Operations re-sent by the HTTP client's own retries (weighted: a create carrying its finish counts 2). */
   retried = 0;
+  /** Told what the API's answers say about it as a whole (the delivery sink gives one that logs). */
+  health = new ApiHealth(silentLogger, undefined, () => 0);
 
   constructor(client: PrefactorHttpClient, logger: Logger) {
     this.#client = client;
@@ -84,7 +87,7 @@ export class Sender {
 
   async #send(
     path: string,
-    body: string,
+    body: string | Uint8Array,
     key: string,
     ops: readonly Operation[],
     onRetryAfter: (delayMs: number) => void,
@@ -104,6 +107,7 @@ export class Sender {
           this.requests++;
           for (const op of ops) this.retried += op.weight;
           safeLog(this.#logger, 'debug', `Retrying ${path} (${ops.length} operation(s)) in ${info.delayMs} ms: ${info.error.message}`);
+          this.#heard(info.error, false);
           const retryAfterMs = (info.error as { retryAfterMs?: number }).retryAfterMs;
           if (retryAfterMs !== undefined) onRetryAfter(retryAfterMs);
         },
@@ -114,14 +118,15 @@ export class Sender {
   }
 
   /**
-   * Sends `batch` (its bulk `body`, with request key `key`); each operation's result comes from its
+   * Sends `batch` (its bulk `body`, UTF-8 bytes, with request key `key`); each operation's result comes from its
    * output. `onRetryAfter` hears of a `Retry-After` while the client retries (to pause the others).
    */
-  async sendBulk(batch: readonly Operation[], body: string, key: string, onRetryAfter: (delayMs: number) => void): Promise<SendOutcome> {
+  async sendBulk(batch: readonly Operation[], body: Uint8Array, key: string, onRetryAfter: (delayMs: number) => void): Promise<SendOutcome> {
     let response: { outputs?: unknown };
     try {
       response = await this.#send(apiPath(PATHS.bulk), body, key, batch, onRetryAfter);
     } catch (error) {
+      this.#heard(error, isRedelivery(batch));
       return requestFailed(batch, error, true);
     }
     const outputs = response.outputs;
@@ -130,6 +135,7 @@ export class Sender {
     }
     this.batches++;
     let transient = false;
+    let tokenRefused = false;
     const terminate: Array<readonly [string, string]> = [];
     const results = batch.map((op): OperationResult => {
       const output = (outputs as Record<string, Answer | undefined>)[op.key];
@@ -140,8 +146,10 @@ export class Sender {
       }
       const result = this.#refused(op, output.code, output.message, output.errors);
       transient ||= result === REQUEUED;
+      tokenRefused ||= isTokenRefusal(output.code);
       return result;
     });
+    this.health.answered(!tokenRefused);
     return {
       results,
       answered: true,
@@ -158,6 +166,7 @@ export class Sender {
     try {
       response = await this.#send(apiPath(path), body, op.key, [op], onRetryAfter);
     } catch (error) {
+      this.#heard(error, isRedelivery([op]));
       if (!(error instanceof PrefactorApiError) || isTransientError(error)) return requestFailed([op], error, false);
       const result = this.#refused(op, error.apiCode, error.message, error.errors);
       return {
@@ -168,9 +177,21 @@ export class Sender {
         ...(result === REQUEUED ? { backOff: { retryAfterMs: undefined, why: error.message } } : {}),
       };
     }
+    this.health.answered();
     const terminate: Array<readonly [string, string]> = [];
     collectTermination(op, response, terminate);
     return { results: [CONFIRMED], answered: true, whole: false, ...(terminate.length > 0 ? { terminate } : {}) };
+  }
+
+  /**
+   * Tells `health` what a failed request (or attempt) says about the API: the token refused, no
+   * usable answer, or an answer (the API is there). An abort says nothing (the shutdown deadline).
+   */
+  #heard(error: unknown, redelivery: boolean): void {
+    const health = this.health;
+    if (error instanceof PrefactorAuthError) health.refused(error.statusCode, error.apiCode);
+    else if (isTransientError(error) || isUnanswered(error) || error instanceof PrefactorResponseContractError) health.unanswered(error, redelivery);
+    else if (error instanceof PrefactorApiError) health.answered();
   }
 
   /** An operation the API refused with `code`: already delivered, for good, or worth another try. */
@@ -180,6 +201,8 @@ export class Sender {
     if (verdict === 'delivered') return CONFIRMED;
     if (verdict === 'unsupported') return UNSUPPORTED;
     if (verdict === 'transient') return REQUEUED;
+    // A bulk item refused for the token (a token of another agent): as a whole request's 401/403.
+    if (isTokenRefusal(code)) this.health.refused(code === 'forbidden' ? 403 : 401, code);
     safeLog(this.#logger, 'debug', `The API rejected ${BULK_TYPES[op.kind]} ${op.id}: ${String(code)}: ${String(message)}`);
     return REJECTED;
   }
@@ -188,6 +211,16 @@ export class Sender {
 function collectTermination(op: Operation, answer: Answer, into: Array<readonly [string, string]>): void {
   const control = answer.control;
   if (control?.terminate === true) into.push([op.instanceId, typeof control.reason === 'string' ? control.reason : 'terminated by the API']);
+}
+
+/** Whether a bulk item's error `code` refuses the token (as a request's 401/403 would). */
+function isTokenRefusal(code: unknown): code is 'unauthorized' | 'forbidden' {
+  return code === 'unauthorized' || code === 'forbidden';
+}
+
+/** Whether one of `ops` was sent before: the request is a redelivery. */
+function isRedelivery(ops: readonly Operation[]): boolean {
+  return ops.some((op) => op.attempts > 1);
 }
 
 /** The whole request failed: fall back, shrink, retry later or give up, by the error. */

@@ -42,6 +42,8 @@ export class DropLog {
   readonly #detach: (fn: () => void) => void;
   readonly #quietMs: number;
   readonly #reportMs: number;
+  /** Why operations were pending at the shutdown deadline, as things stand (the API's health), if known. */
+  shutdownHint: (() => string) | undefined;
 
   constructor(logger: Logger, detach: (fn: () => void) => void, quietMs = STORM_QUIET_MS, reportMs = STORM_REPORT_MS) {
     this.#logger = logger;
@@ -83,7 +85,8 @@ export class DropLog {
 
   #report(reason: DropReason, storm: Storm): void {
     this.#storms.delete(reason);
-    safeLog(this.#logger, 'warn', `Dropped ${storm.count} telemetry operation(s) (${reason}): ${DROP_HINTS[reason]}`, {
+    const hint = reason === 'shutdown_timeout' && this.shutdownHint !== undefined ? this.shutdownHint() : DROP_HINTS[reason];
+    safeLog(this.#logger, 'warn', `Dropped ${storm.count} telemetry operation(s) (${reason}): ${hint}`, {
       reason,
       count: storm.count,
       totalDropped: this.#dropped[reason],

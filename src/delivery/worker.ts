@@ -3,7 +3,8 @@ import PQueue from 'p-queue';
 import type { PrefactorHttpClient } from '../api/client.js';
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
-import { BULK_ENVELOPE_LENGTH, BULK_TYPES, bulkEnvelope, bulkItem, DROPPED, IN_FLIGHT, QUEUED } from './operations.js';
+import { BodyPool, type BulkBody } from './bulk-body.js';
+import { BULK_TYPES, bulkItem, DROPPED, IN_FLIGHT, QUEUED } from './operations.js';
 import type { Operation } from './operations.js';
 import type { ResolvedDeliveryOptions } from './options.js';
 import type { Outbox } from './outbox.js';
@@ -31,6 +32,8 @@ export class Worker {
   readonly #outbox: Outbox;
   readonly #detach: (fn: () => void) => void;
   readonly #queue: PQueue;
+  /** The Buffers bulk bodies are written into, one per request in flight, reused. */
+  readonly #bodies: BodyPool;
   /** Kinds sent as single requests (all of them with `batching: false`; some after `unknown_action`). */
   readonly #single: boolean[];
   /** Most operations per bulk request (shrinks after a 413). */
@@ -75,6 +78,7 @@ export class Worker {
     this.#queue = new PQueue({ concurrency: options.concurrency });
     this.#single = BULK_TYPES.map(() => !options.batching);
     this.#batchLimit = options.maxBatchSize;
+    this.#bodies = new BodyPool(options.maxBatchBytes, options.concurrency);
     this.sender = new Sender(client, logger);
   }
 
@@ -149,7 +153,7 @@ export class Worker {
 
   async #runTask(): Promise<void> {
     const stamp = ++this.#stamp;
-    const { batch, single, body, key } = this.#assemble(stamp);
+    const { batch, single, body } = this.#assemble(stamp);
     if (batch.length === 0 && single === undefined) {
       // Something in flight holds the rest back: wait for it to settle. (With nothing in flight the
       // oldest queued operation is always eligible; the check only guards against a stall.)
@@ -158,15 +162,23 @@ export class Worker {
     }
     if (this.#outbox.queuedEntries === 0) this.#due = false;
     const ops = single === undefined ? batch : [single];
+    let outcome: SendOutcome | undefined;
     try {
       const onRetryAfter = (delayMs: number): void => this.#pauseFor(delayMs, true);
-      this.#apply(ops, await (single === undefined ? this.sender.sendBulk(batch, body, key, onRetryAfter) : this.sender.sendSingle(single, onRetryAfter)));
+      if (single === undefined) {
+        const key = nanoid();
+        outcome = await this.sender.sendBulk(batch, body!.finish(key), key, onRetryAfter);
+      } else outcome = await this.sender.sendSingle(single, onRetryAfter);
+      this.#apply(ops, outcome);
       /* c8 ignore start: defensive, the send paths handle their own failures */
     } catch (error) {
       this.#unexpected(error);
       for (const op of ops) if (op.state === IN_FLIGHT) this.#outbox.requeue(op);
     } finally {
       /* c8 ignore stop */
+      // The API answered: it read the whole body, whose Buffer can take the next one. (After a
+      // failure the request may still be writing it: that Buffer is left to the collector.)
+      if (body !== undefined && outcome?.answered === true) this.#bodies.giveBack(body.buffer);
       // Re-queued operations (transient failure, unprocessed bulk items) were due already.
       if (single?.state === QUEUED || batch.some((op) => op.state === QUEUED)) this.#due = true;
       this.#blocked = false;
@@ -177,17 +189,15 @@ export class Worker {
   }
 
   /**
-   * Takes the eligible operations at the front: a bulk batch with its body and request key (built
-   * here, once, so the batch closes before its body would pass `maxBatchBytes`), or one operation
-   * to send on its own. Only the whole body leaves this function: once the client encodes it, V8
-   * flattens it in place and its parts (a rope of every item) can go; a reference kept to the
-   * items alone would keep them all alive, and promoted, for the whole request.
+   * Takes the eligible operations at the front: a bulk batch with its body, written item by item
+   * into a reused Buffer (see `bulk-body.ts`) so the batch closes before the body would pass
+   * `maxBatchBytes`; or one operation to send on its own. A body is taken from the pool only for
+   * a batch that gets a first item.
    */
-  #assemble(stamp: number): { batch: Operation[]; single: Operation | undefined; body: string; key: string } {
+  #assemble(stamp: number): { batch: Operation[]; single: Operation | undefined; body: BulkBody | undefined } {
     const outbox = this.#outbox;
     const batch: Operation[] = [];
-    const maxItemsLength = this.#options.maxBatchBytes - BULK_ENVELOPE_LENGTH;
-    let items = '';
+    let body: BulkBody | undefined;
     // Every in-flight operation sits in front of the oldest queued one at worst: scan past them all.
     let budget = this.#batchLimit * (this.#options.concurrency + 2);
     const now = Date.now();
@@ -200,21 +210,19 @@ export class Worker {
       if (this.#single[op.kind] || op.isolate) {
         if (batch.length > 0 || !outbox.eligible(op, stamp, false)) continue;
         outbox.take(op, stamp);
-        return { batch, single: op, body: '', key: '' };
+        return { batch, single: op, body: undefined };
       }
       if (!outbox.eligible(op, stamp, true)) continue;
       // The key first: the item carries it. A key given to an operation that does not fit stays
       // its key (it was never sent, so never used with another body).
       outbox.giveKey(op);
-      const item = bulkItem(op);
-      if (batch.length > 0 && items.length + 1 + item.length > maxItemsLength) break;
+      body ??= this.#bodies.body();
+      if (!body.add(bulkItem(op))) break;
       outbox.take(op, stamp);
-      items = batch.length === 0 ? item : `${items},${item}`;
       batch.push(op);
       if (batch.length >= this.#batchLimit) break;
     }
-    const key = nanoid();
-    return { batch, single: undefined, body: bulkEnvelope(items, key), key };
+    return { batch, single: undefined, body };
   }
 
   /**

@@ -45,8 +45,11 @@ export interface RequestOptions<T = unknown> extends CallOptions {
   readonly params?: Readonly<Record<string, string | number | boolean | undefined>>;
   /** A JSON body. For a plain object, `idempotency_key` is set to the call's key. */
   readonly json?: unknown;
-  /** A pre-serialised JSON body, sent as is (it should already hold the call's `idempotency_key`). */
-  readonly body?: string;
+  /**
+   * A pre-serialised JSON body, sent as is (it should already hold the call's `idempotency_key`):
+   * a string, or its UTF-8 bytes (not copied; they must not change until the call settles).
+   */
+  readonly body?: string | Uint8Array;
   /** The call's idempotency key (8-64 characters); one is generated when absent. Ignored for GET and HEAD. */
   readonly idempotencyKey?: string;
   /** A zod schema the response body must fit; a mismatch is a `PrefactorResponseContractError`. */
@@ -173,8 +176,10 @@ export class HttpTransport {
       body = JSON.stringify(isNonArrayObject(options.json) && key ? { ...options.json, idempotency_key: key } : options.json);
     }
     // A Buffer, encoded once for every attempt: for a string got measures content-length with
-    // `new TextEncoder().encode(body)`, a second full copy of the body on each attempt.
-    const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
+    // `new TextEncoder().encode(body)`, a second full copy of the body on each attempt. Bytes are
+    // sent as they are.
+    const payload =
+      body === undefined ? undefined : typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(options.headers ?? {})) {
       if (name.toLowerCase() !== 'authorization') headers[name.toLowerCase()] = value;

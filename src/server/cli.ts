@@ -124,9 +124,9 @@ async function dev(args: readonly string[], io: CliIo): Promise<number> {
       `${dataFile ? `Journal: ${dataFile} (${server.instances().length} agent instances replayed)` : 'In memory: nothing is kept on disk'}\n` +
       `Token: ${scope}, agent ${server.agentId}, deployment ${server.agentDeploymentId}\n` +
       `Point the SDK at it (PREFACTOR_AGENT_ID is optional: without it the token decides the agent):\n` +
-      `export PREFACTOR_API_URL=${server.url}\n` +
-      `export PREFACTOR_API_TOKEN=${server.token}\n` +
-      `export PREFACTOR_AGENT_ID=${server.agentId}\n` +
+      `export PREFACTOR_API_URL=${shellWord(server.url)}\n` +
+      `export PREFACTOR_API_TOKEN=${shellWord(server.token)}\n` +
+      `export PREFACTOR_AGENT_ID=${shellWord(server.agentId)}\n` +
       `View the newest trace: npx prefactor-trace view --url ${server.url}\n` +
       `Open the viewer: ${server.url}/#token=${encodeURIComponent(server.token)}\n` +
       `Press Ctrl-C to stop.\n`,
@@ -135,6 +135,15 @@ async function dev(args: readonly string[], io: CliIo): Promise<number> {
   await server.close();
   io.stdout('Stopped.\n');
   return 0;
+}
+
+/**
+ * `text` as one POSIX shell word: as it is when it holds no character a shell treats specially,
+ * else in single quotes, so that an `export` line pasted alone sets exactly `text` (a token such
+ * as `a b&c` would otherwise run `c` in the background and export `a` only).
+ */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 function integer(flag: string, text: string): number {

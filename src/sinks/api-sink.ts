@@ -41,5 +41,5 @@ export function resolveApiSinkOptions(options: ApiSinkOptions): ResolvedApiSinkO
 /** A delivery engine sending to `target` with `options`, logging to `logger`. */
 export function createApiSink(target: ApiTarget, options: ResolvedApiSinkOptions, logger: Logger): SpanSink {
   const client = new PrefactorHttpClient({ ...options.http, apiUrl: target.apiUrl, apiToken: target.apiToken });
-  return createDeliverySink({ client, logger, ...options.delivery });
+  return createDeliverySink({ client, logger, apiUrl: target.apiUrl, ...options.delivery });
 }

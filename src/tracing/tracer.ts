@@ -11,6 +11,7 @@ import { enterSpan, leaveSpan, stackIsLow } from './stack-guard.js';
 import { resolveTracerOptions, type TracerOptions } from './tracer-options.js';
 import { contextHeaders, readContext, type PropagationSource } from './propagation.js';
 import { watchProcess } from './process-hooks.js';
+import { safeLog } from '../util/logger.js';
 
 /** Options of `tracer.withInstance(options, fn)`. */
 export interface InstanceOptions {
@@ -65,6 +66,8 @@ export class Tracer {
   #unwatch: (() => void) | undefined;
   /** Operations dropped (any reason but `after_shutdown`) as of the last flush that resolved. */
   #dropsSeen = 0;
+  /** A call after shutdown() was said (once per tracer). */
+  #saidAfterShutdown = false;
 
   constructor(options?: TracerOptions) {
     const resolved = resolveTracerOptions(options);
@@ -113,7 +116,7 @@ export class Tracer {
     const core = this.#core;
     if (core === undefined) return undefined;
     if (this.#closed) {
-      core.droppedAfterShutdown++;
+      this.#afterShutdown(core, 'withSpan');
       return undefined;
     }
     if (stackIsLow()) {
@@ -166,7 +169,7 @@ export class Tracer {
     options = checkInstanceOptions(options, (error) => core?.failed('withInstance()', error));
     if (core === undefined) return fn!(NOOP_INSTANCE);
     if (this.#closed) {
-      core.droppedAfterShutdown++;
+      this.#afterShutdown(core, 'withInstance');
       return fn!(NOOP_INSTANCE);
     }
     // startInstance() cannot throw: every sink call in it is guarded.
@@ -180,6 +183,18 @@ export class Tracer {
       throw error;
     }
     return trackResult(value, instance, frame);
+  }
+
+  /** `call` after shutdown(): runs untraced, counted, and said once (never "before init()"). */
+  #afterShutdown(core: Recorder, call: string): void {
+    core.droppedAfterShutdown++;
+    if (this.#saidAfterShutdown) return;
+    this.#saidAfterShutdown = true;
+    safeLog(
+      core.logger,
+      'warn',
+      `${call}() was called after shutdown(): it runs untraced (counted in stats().dropped.after_shutdown, as every later call). Call shutdown() once the traced work is done, or trace later work with a new Tracer`,
+    );
   }
 
   /** The span of this tracer open in the current context, or `undefined`. */

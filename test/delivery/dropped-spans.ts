@@ -24,3 +24,41 @@ t.test('DroppedSpans.remember() costs O(1) when full', async (t) => {
   t.ok(perCallUs < 1, `${perCallUs.toFixed(3)} us of CPU per call`);
   t.ok(dropped.has('span-49999') && !dropped.has('span-39999') && dropped.has('span-40000'));
 });
+
+t.test('DroppedSpans answers as a Set and a ring of ids would, through many evictions', async (t) => {
+  // A small table sees long probe runs and many deletions that move entries back: compare every
+  // answer with the plain model it replaces.
+  for (const capacity of [1, 7, 64]) {
+    const dropped = new DroppedSpans(capacity);
+    const model = new Set<string>();
+    const ring: string[] = [];
+    let next = 0;
+    let mismatches = 0;
+    let seed = 42;
+    const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let step = 0; step < 20_000; step++) {
+      const id = `span-${Math.floor(random() * capacity * 4)}`;
+      if (random() < 0.5) {
+        dropped.remember(id);
+        if (ring.length < capacity) ring.push(id);
+        else {
+          model.delete(ring[next]!);
+          ring[next] = id;
+          next = (next + 1) % capacity;
+        }
+        model.add(id);
+      } else if (dropped.has(id) !== model.has(id)) mismatches++;
+    }
+    t.equal(mismatches, 0, `capacity ${capacity}: no answer differs`);
+  }
+});
+
+t.test('DroppedSpans knows nothing at first, and matches an id by its text', async (t) => {
+  const dropped = new DroppedSpans(10);
+  t.equal(dropped.has('span-1'), false);
+  dropped.remember('span-1');
+  t.equal(dropped.has('span-1'), true);
+  t.equal(dropped.has('span-2'), false);
+  // The answer is the same for an equal id built another way (the fingerprint is of the text).
+  t.equal(dropped.has(['span', '1'].join('-')), true);
+});

@@ -1,6 +1,5 @@
 import t from 'tap';
 import {
-  bulkEnvelope,
   bulkItem,
   CREATE,
   INSTANCE_FINISH,
@@ -66,13 +65,6 @@ t.test('bulkItem() builds each item around the pre-serialised payloads', async (
     timestamp: '2026-01-01T00:00:00.000Z',
   });
   t.same(JSON.parse(bulkItem(op(SPAN_FINISH, { status: 'failed', result: '{"e":1}' }))).result_payload, { e: 1 });
-});
-
-t.test('bulkEnvelope() wraps the items and carries the request key', async (t) => {
-  const items = [op(START), op(INSTANCE_FINISH, { status: 'complete' })].map(bulkItem).join(',');
-  const body = JSON.parse(bulkEnvelope(items, 'bulk-key-1'));
-  t.equal(body.items.length, 2);
-  t.equal(body.idempotency_key, 'bulk-key-1');
 });
 
 t.test('singleRequest() gives the path under /api/v1 and the body of the single endpoint', async (t) => {

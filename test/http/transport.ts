@@ -97,6 +97,21 @@ t.test('.request() sends a pre-serialised body as is', async (t) => {
   t.equal(server.requests[0]!.headers['content-type'], 'application/json');
 });
 
+t.test('.request() sends a body given as UTF-8 bytes as is, from a view into a larger buffer, on every attempt', async (t) => {
+  const server = await withRawServer(t, success({}));
+  server.reply({ status: 503, body: '' });
+  const client = clientFor(t, server);
+  const text = '{"items":[{"text":"é ✓"}],"idempotency_key":"bulk-key-0003"}';
+  const backing = Buffer.alloc(200, 0x20);
+  const length = backing.write(text, 10, 'utf8');
+  await client.request('POST', '/api/v1/bulk', { body: new Uint8Array(backing.buffer, backing.byteOffset + 10, length), idempotencyKey: 'bulk-key-0003', maxRetries: 1 });
+  t.equal(server.requests.length, 2, 'retried once');
+  for (const request of server.requests) {
+    t.equal(request.body, text);
+    t.equal(request.headers['content-length'], String(Buffer.byteLength(text)));
+  }
+});
+
 t.test('.request() sends extra headers, but never lets them replace the token or the idempotency key', async (t) => {
   const server = await withRawServer(t, success({}));
   const client = clientFor(t, server);

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import t from 'tap';
 import { runCli } from '../../src/server/cli.js';
@@ -186,4 +188,25 @@ t.test('runCli dev prints the viewer link, and the viewer page is served', async
   t.match(await page.text(), '<script type="module" src="/viewer/app.js">');
   dev.stop();
   t.equal(await running, 0);
+});
+
+t.test('runCli dev prints export lines that a shell runs alone, whatever the token holds', async (t) => {
+  const token = `it's a b&c;$HOME"`;
+  const dev = fakeIo();
+  const running = runCli(['dev', '--port', '0', '--memory', '--token', token, '--agent-id', 'agent 7'], dev.io);
+  t.teardown(async () => {
+    dev.stop();
+    await running;
+  });
+  await dev.ready;
+  const exports = dev.out.stdout.split('\n').filter((line) => line.startsWith('export '));
+  t.equal(exports.length, 3);
+  t.match(exports[0], /^export PREFACTOR_API_URL=http:\/\/127\.0\.0\.1:\d+$/, 'a plain value stays unquoted');
+  // The lines alone, in a POSIX shell with nothing else set: the values arrive exactly.
+  const shell = spawn('sh', ['-c', `${exports.join('\n')}\nprintf '%s\\n%s\\n%s' "$PREFACTOR_API_URL" "$PREFACTOR_API_TOKEN" "$PREFACTOR_AGENT_ID"`], { env: { PATH: process.env.PATH } });
+  let stdout = '';
+  shell.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+  const [code] = await once(shell, 'close');
+  t.equal(code, 0);
+  t.equal(stdout, `${/listening on (\S+)/.exec(dev.out.stdout)![1]}\n${token}\nagent 7`);
 });
