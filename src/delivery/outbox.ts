@@ -241,7 +241,6 @@ export class Outbox {
     const result = span.resultPayloadJson;
     if (result !== undefined && typeof result !== 'string') return this.#refuse('serialization');
     const bytes = result === undefined ? 0 : utf8(result);
-    /* c8 ignore start -- coalescing a finish into its queued create: not covered by a test since the finish reserve came in (closing note) */
     if (create !== undefined && create.state === QUEUED && create.attempts === 0) {
       // Coalesce: never sent, so its idempotency key was never used with another body. No new
       // entry: only the result's bytes must fit.
@@ -257,7 +256,6 @@ export class Outbox {
       this.#coalesced++;
       return;
     }
-    /* c8 ignore stop */
     if (!this.#admit(bytes, true)) return this.#refuse('queue_overflow');
     const op = new Operation(SPAN_FINISH, seq, span.id, span.instanceId, span.finishedAt);
     op.status = span.status;

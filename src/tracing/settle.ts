@@ -148,11 +148,9 @@ function settleFulfilled<V>(target: Settleable, frame: ContextFrame, value: V, r
     try {
       const stream = observeStream(value, target, frame, replaceable);
       if (stream !== undefined) return stream;
-      /* c8 ignore start -- a hostile getter on a resolved stream-like value: not yet covered by a test */
     } catch {
       // A hostile getter on the resolved value: ends the span as complete, below.
     }
-    /* c8 ignore stop */
   }
   target[settle](OUTCOME_OK, value);
   return value;
@@ -166,7 +164,10 @@ function observeStream<V>(value: V, target: Settleable, frame: ContextFrame, rep
   if (replaceable && typeof ReadableStream === 'function' && value instanceof ReadableStream) {
     return observeWebStream(value, new Waiters([target], frame)) as V | undefined;
   }
-  if (isNodeReadable(value)) return observeNodeReadable(value, target) ? value : undefined;
+  if (isNodeReadable(value)) {
+    observeNodeReadable(value, target);
+    return value;
+  }
   if (isAsyncIterable(value) && instrumentAsyncIterable(value, target, frame)) return value;
   return undefined;
 }
@@ -186,15 +187,11 @@ function isNodeReadable(value: unknown): value is NodeReadableLike {
  * added: they change nothing in how the stream flows, and no `error` listener is added (one would
  * swallow an error the program does not handle). The stream is handed on as it is.
  */
-function observeNodeReadable(stream: NodeReadableLike, target: Settleable): boolean {
-  if (stream.readableEnded) {
-    target[settle](OUTCOME_OK, undefined);
-    return true;
-  }
+function observeNodeReadable(stream: NodeReadableLike, target: Settleable): void {
+  if (stream.readableEnded) return target[settle](OUTCOME_OK, undefined);
   if (stream.destroyed) {
     const error = stream.errored;
-    target[settle](error ? OUTCOME_ERROR : OUTCOME_CANCELLED, error);
-    return true;
+    return target[settle](error ? OUTCOME_ERROR : OUTCOME_CANCELLED, error);
   }
   const onEnd = (): void => {
     stream.off('close', onClose);
@@ -208,7 +205,6 @@ function observeNodeReadable(stream: NodeReadableLike, target: Settleable): bool
   };
   stream.once('end', onEnd);
   stream.once('close', onClose);
-  return true;
 }
 
 /**

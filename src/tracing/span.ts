@@ -173,8 +173,6 @@ export class Span<Result = unknown> {
     const owner = this.#owner!;
     // Deep in a recursion that ran out of stack (the span failed with a RangeError), the end is
     // recorded from a microtask, where the stack is empty, instead of overflowing half-way.
-    // Near stack exhaustion: run by test/fixtures/recursion-child.ts, whose coverage is not collected.
-    /* c8 ignore next */
     if (stackIsLow()) queueMicrotask(() => owner.endSpan(this, this.#instance, this.#type, status, result, isError));
     else owner.endSpan(this, this.#instance, this.#type, status, result, isError);
   }

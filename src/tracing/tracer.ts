@@ -119,12 +119,10 @@ export class Tracer {
       this.#afterShutdown(core, 'withSpan');
       return undefined;
     }
-    /* c8 ignore start -- near stack exhaustion: run by test/fixtures/recursion-child.ts, whose coverage is not collected */
     if (stackIsLow()) {
       core.spansSkippedStackDepth++;
       return undefined;
     }
-    /* c8 ignore stop */
     const frame = currentFrame();
     try {
       let instance: Instance;

@@ -3,18 +3,15 @@ import {
   bulkItem,
   CREATE,
   INSTANCE_FINISH,
-  Operation,
   REGISTER,
   singleRequest,
   SPAN_FINISH,
   START,
 } from '../../src/delivery/operations.js';
+import type { Operation, OperationKind } from '../../src/delivery/operations.js';
+import { operation } from '../fixtures/operations.js';
 
-function op(kind: 0 | 1 | 2 | 3 | 4, fields: Partial<Operation> = {}): Operation {
-  const operation = new Operation(kind, 1, 'id/1', 'inst"1', '2026-01-01T00:00:00.000Z');
-  operation.key = 'key-12345';
-  return Object.assign(operation, fields);
-}
+const op = (kind: OperationKind, fields: Partial<Operation> = {}): Operation => operation(kind, fields, { id: 'id/1', instanceId: 'inst"1', key: 'key-12345' });
 
 t.test('bulkItem() builds each item around the pre-serialised payloads', async (t) => {
   t.same(JSON.parse(bulkItem(op(REGISTER, { payload: '{"agent_id":"a"}' }))), {

@@ -177,6 +177,22 @@ t.test('a finish that finds the queue full takes the reserve; one beyond the res
   t.equal(sink.stats().dropped.queue_overflow, 1, 'the reserve is full too');
 });
 
+t.test('a span finish beyond the reserve, its create already sent, is dropped', async (t) => {
+  const server = await withServer(t);
+  const proxy = await withProxy(t, server.url, () => 'hang');
+  const { sink } = sinkFor(t, proxy.url, { maxQueueSize: 4, flushIntervalMs: 1 }, { requestTimeoutMs: 60_000 });
+  const instanceId = startInstance(sink);
+  const first = openSpan(sink, instanceId, undefined, { n: 1 });
+  const second = openSpan(sink, instanceId, undefined, { n: 2 });
+  // Sent and never answered: the creates cannot take their finishes any more.
+  await until(() => sink.stats().inFlight === 4);
+  first.end();
+  t.equal(sink.stats().dropped.queue_overflow, 0, 'the first finish took the reserve (a tenth of maxQueueSize, rounded up: 1)');
+  second.end();
+  t.equal(sink.stats().dropped.queue_overflow, 1, 'the second found the reserve full');
+  t.equal(sink.stats().operationsCoalesced, 0);
+});
+
 t.test('dropped span ids are remembered within a bound', async (t) => {
   const server = await withServer(t);
   const { sink } = sinkFor(t, server.url, { maxQueueSize: 2, flushIntervalMs: 60_000 });
@@ -215,5 +231,36 @@ t.test('a drop storm costs the user O(1) per dropped span, with the dropped-id m
   // The bound leaves room for a loaded machine (CI shares its cores) and still catches the O(n) one.
   t.ok(perSpanUs < 6, `${perSpanUs.toFixed(2)} us of CPU per dropped span`);
   t.equal(sink.stats().dropped.queue_overflow, 40_000, 'every create');
+  t.same(accounted(sink.stats()).left, accounted(sink.stats()).right);
+});
+
+t.test('a finish folded into its queued create may use the byte reserve; one beyond the reserve is dropped', async (t) => {
+  const server = await withServer(t);
+  // Nothing leaves before the checks (flushIntervalMs 60 s): both creates are queued, never sent, so
+  // their finishes fold into them. The byte bound is 10,000; finishes may use a reserve of a tenth.
+  const { sink } = sinkFor(t, server.url, { maxQueueBytes: 10_000, flushIntervalMs: 60_000 });
+  const instanceId = startInstance(sink);
+  const json = (bytes: number): string => JSON.stringify({ pad: 'x'.repeat(bytes - '{"pad":""}'.length) });
+  const startedAt = new Date().toISOString();
+  const start = (id: string, payloadJson: string): void => sink.spanStarted({ id, instanceId, parentId: undefined, schemaName: 'agent:test', payloadJson, startedAt });
+  const end = (id: string, resultPayloadJson: string): void => sink.spanEnded({ id, instanceId, status: 'complete', resultPayloadJson, finishedAt: new Date().toISOString() });
+
+  start('first', json(8000 - sink.stats().bytesHeld - OPERATION_OVERHEAD_BYTES));
+  start('second', '{}');
+  t.equal(sink.stats().bytesHeld, 8000 + 2 + OPERATION_OVERHEAD_BYTES, 'both creates fit within the bound');
+  end('first', json(2000));
+  t.equal(sink.stats().bytesHeld, 10_514, "folded: only the result's bytes were added, beyond the bound");
+  t.equal(sink.stats().operationsCoalesced, 1);
+  end('second', json(600));
+  t.equal(sink.stats().dropped.queue_overflow, 1, '11,114 bytes would exceed the bound and its reserve (11,000)');
+  t.equal(sink.stats().operationsCoalesced, 1);
+  t.equal(sink.stats().bytesHeld, 10_514);
+
+  t.equal(await sink.flush(5000), true);
+  t.same(
+    server.spans(instanceId).map((span) => [span.id, span.status]).sort(),
+    [['first', 'complete'], ['second', 'active']],
+    'the folded finish arrived with its create; the refused one left its span active',
+  );
   t.same(accounted(sink.stats()).left, accounted(sink.stats()).right);
 });

@@ -6,13 +6,12 @@ import {
   BULK_TYPES,
   CREATE,
   INSTANCE_FINISH,
-  Operation,
   REGISTER,
   singleRequest,
   SPAN_FINISH,
   START,
 } from '../../src/delivery/operations.js';
-import type { OperationKind } from '../../src/delivery/operations.js';
+import type { Operation, OperationKind } from '../../src/delivery/operations.js';
 import {
   BulkItemType,
   BulkRequest,
@@ -24,6 +23,7 @@ import {
   StartAgentInstanceRequest,
 } from '../../src/models/index.js';
 import { openSpan, sinkFor, startInstance, withProxy } from '../fixtures/delivery.js';
+import { operation, TIMESTAMP } from '../fixtures/operations.js';
 import { withServer } from '../fixtures/server.js';
 
 // The delivery engine builds its request bodies by hand (string concatenation around payloads
@@ -81,7 +81,6 @@ function bulkProblems(body: string): string[] {
   return problems;
 }
 
-const TIMESTAMP = '2026-01-01T00:00:00.000Z';
 const REGISTRATION = JSON.stringify({
   id: 'inst-1',
   agent_id: 'agent-1',
@@ -94,11 +93,7 @@ const REGISTRATION = JSON.stringify({
 /** Every shape of every kind the engine builds: with and without the optional parts. */
 function everyOperation(): Operation[] {
   let keys = 0;
-  const make = (kind: OperationKind, fields: Partial<Operation> = {}): Operation => {
-    const op = new Operation(kind, 1, 'id-1/\u00e9"', 'inst-1', TIMESTAMP);
-    op.key = `key-0123456789-${++keys}`;
-    return Object.assign(op, fields);
-  };
+  const make = (kind: OperationKind, fields: Partial<Operation> = {}): Operation => operation(kind, fields, { id: 'id-1/\u00e9"', key: `key-0123456789-${++keys}` });
   return [
     make(REGISTER, { payload: REGISTRATION }),
     make(REGISTER, { payload: JSON.stringify({ id: 'i', agent_id: 'a', agent_version: {}, agent_schema_version: {} }) }),

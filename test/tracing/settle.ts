@@ -117,6 +117,17 @@ t.test('a value whose then getter throws ends the span at once and is returned',
   t.equal(sink.spans()[0]?.status, 'complete');
 });
 
+t.test('a promise that resolves to a value with a hostile getter ends its span complete, the value handed on', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  // Looks like a Node stream until its `pipe` is read: reading it throws.
+  const hostile = Object.defineProperty({}, 'pipe', { enumerable: true, get: () => { throw new Error('getter'); } });
+  t.equal(await tracer.withSpan('resolves-hostile', {}, () => Promise.resolve(hostile)), hostile);
+  t.equal(sink.spans()[0]?.status, 'complete');
+  let consumed = '';
+  t.equal(await whenConsumed(Promise.resolve(hostile), (status) => (consumed = status)), hostile, 'the same for the integrations');
+  t.equal(consumed, 'complete');
+});
+
 t.test('an async generator keeps its span open until the iteration completes', async (t) => {
   const { tracer, sink } = memoryTracer(t);
   async function* tokens() {
@@ -411,6 +422,16 @@ t.test('a returned Node Readable ends its span on end, error or destroy, however
   t.equal(read.listenerCount('error'), 0, 'no error listener added');
 });
 
+t.test("a returned Node Readable whose 'end' listeners the program removed ends complete on close after its end", async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const stream = tracer.withSpan('listeners-removed', {}, () => Readable.from(['a']));
+  stream.removeAllListeners('end');
+  stream.resume();
+  await new Promise((resolve) => stream.on('close', resolve));
+  t.equal(stream.readableEnded, true);
+  t.equal(sink.spans()[0]?.status, 'complete');
+});
+
 t.test('whenConsumed() reports the end of a value once, for the integrations', async (t) => {
   const ends: [string, unknown][] = [];
   const onEnd = (status: string, detail: unknown) => void ends.push([status, detail]);
@@ -424,7 +445,13 @@ t.test('whenConsumed() reports the end of a value once, for the integrations', a
     throw new Error('the callback throws');
   });
   whenConsumed({ [Symbol.asyncIterator]: 1 }, onEnd);
-  t.same(ends.map(([status]) => status), ['complete', 'complete', 'cancelled', 'failed', 'complete']);
+  // Read to its end, then closed again with return(): the second end is not reported.
+  const generator = whenConsumed((async function* () {
+    yield 1;
+  })(), onEnd);
+  for await (const _ of generator) void _;
+  await generator.return(undefined);
+  t.same(ends.map(([status]) => status), ['complete', 'complete', 'cancelled', 'failed', 'complete', 'complete']);
 });
 
 t.test('isAbortError() and describeError() cope with odd values', async (t) => {

@@ -1,8 +1,6 @@
 import t from 'tap';
-import { Tracer } from '../../src/tracing/tracer.js';
 import { defineSpanType } from '../../src/tracing/span-types.js';
-import { memoryTracer, recordingLogger } from '../fixtures/tracer.js';
-import { withServer } from '../fixtures/server.js';
+import { deliveryTracer, memoryTracer } from '../fixtures/tracer.js';
 import { outputOf, spawnScript } from '../fixtures/child-env.js';
 import { z } from 'zod';
 
@@ -107,17 +105,7 @@ t.test('a clean shutdown says nothing and counts nothing', async (t) => {
 });
 
 t.test('through the delivery engine, the stored instance and span are cancelled, not active', async (t) => {
-  const server = await withServer(t);
-  const logger = recordingLogger();
-  const tracer = new Tracer({
-    apiUrl: server.url,
-    apiToken: server.token,
-    agentId: 'unended-agent',
-    logger,
-    flushIntervalMs: 5,
-    redeliveryDelayMs: 5,
-    maxRetries: 0,
-  });
+  const { tracer, server } = await deliveryTracer(t);
   let instanceId = '';
   void tracer.withInstance((instance) => {
     instanceId = instance.id;

@@ -1,6 +1,9 @@
 import t from 'tap';
 import { outputOf, spawnScript } from '../fixtures/child-env.js';
 import { CHECK_FROM_DEPTH, enterSpan, leaveSpan, stackIsLow } from '../../src/tracing/stack-guard.js';
+import type { Span } from '../../src/tracing/span.js';
+import type { Tracer } from '../../src/tracing/tracer.js';
+import { memoryTracer } from '../fixtures/tracer.js';
 
 t.test('stackIsLow() is false near the top of the stack, and only checks deep span nesting', async (t) => {
   t.equal(stackIsLow(), false);
@@ -19,8 +22,105 @@ t.test('stackIsLow() is false near the top of the stack, and only checks deep sp
   for (let i = 0; i < CHECK_FROM_DEPTH; i++) leaveSpan();
 });
 
+/** Whether `frames` more small frames fit on the stack here. */
+function fits(frames: number): boolean {
+  const down = (n: number): number => (n === 0 ? 0 : down(n - 1) + 1);
+  try {
+    return down(frames) === frames;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Calls `fn` once, as deep in the stack as it can: recurses to the bottom, then on the way back up
+ * tries `fn` at each level where `room` small frames still fit, until a call returns without
+ * throwing. `room` (half of what stackIsLow() asks for) leaves the tracer's own calls room to
+ * finish, while the stack still counts as low.
+ */
+function nearTheBottom(fn: () => void, room = 1000): void {
+  let done = false;
+  const climb = (): void => {
+    try {
+      climb();
+    } catch {
+      // The bottom.
+    }
+    if (done || !fits(room)) return;
+    try {
+      fn();
+      done = true;
+    } catch {
+      // Overflowed after all: one level up.
+    }
+  };
+  climb();
+  if (!done) throw new Error('never called');
+}
+
+/** Runs `fn` inside CHECK_FROM_DEPTH synchronously nested spans, deep enough for the stack to be checked. */
+function nested(tracer: Tracer, fn: () => void, levels = CHECK_FROM_DEPTH): void {
+  if (levels === 0) return fn();
+  tracer.withSpan('level', {}, () => nested(tracer, fn, levels - 1));
+}
+
+t.test('deep in nested spans with the stack low, a new span runs untraced and is counted', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  const ran: unknown[] = [];
+  nested(tracer, () => nearTheBottom(() => void ran.push(tracer.withSpan('deep', {}, (span) => span.ended))));
+  t.same(ran, [true], "fn ran once, with an untraced call's handle");
+  t.equal(tracer.stats().spansSkippedStackDepth, 1);
+  t.same(new Set(sink.spans().map((span) => span.schemaName)), new Set(['level']), 'no deep span was recorded');
+  t.equal(tracer.stats().spansStarted, tracer.stats().spansEnded);
+});
+
+t.test('deep in nested spans with the stack low, a span end is recorded from a microtask', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  let deep: Span | undefined;
+  let statusAtCancel: string | undefined;
+  nested(tracer, () => {
+    void tracer.withSpan('deep', {}, (span) => {
+      deep = span as Span;
+      return new Promise(() => {}); // open until cancelled
+    });
+    nearTheBottom(() => deep!.cancel('at the bottom'));
+    statusAtCancel = sink.spans().find((span) => span.schemaName === 'deep')?.status;
+  });
+  t.equal(statusAtCancel, 'active', 'not recorded on the low stack');
+  await Promise.resolve();
+  t.match(sink.spans().find((span) => span.schemaName === 'deep'), { status: 'cancelled', resultPayload: { reason: 'at the bottom' } });
+  t.equal(tracer.stats().spansStarted, tracer.stats().spansEnded);
+});
+
+t.test("a span too shallow to be checked whose own start runs out of stack runs untraced, counted", async (t) => {
+  const { tracer } = memoryTracer(t);
+  // Outside nested spans the stack is not checked first: at the very bottom the tracer's own work
+  // (the payload snapshot) overflows, and is caught. Lower down, the program's own calls overflow
+  // (thrown to it); higher up, the span fits.
+  let ran = 0;
+  let skipped = false;
+  const climb = (): void => {
+    try {
+      climb();
+    } catch {
+      // The bottom.
+    }
+    if (skipped) return;
+    try {
+      ran += tracer.withSpan('bottom', { list: [1, 2, 3] }, () => 1);
+      skipped = tracer.stats().spansSkippedStackDepth > 0;
+    } catch {
+      // Overflowed before the tracer could catch it: one level up.
+    }
+  };
+  climb();
+  t.equal(skipped, true);
+  t.ok(ran > 0, 'fn ran');
+  t.equal(tracer.stats().telemetryErrors, 0);
+});
+
 t.test('a recursion with a span at every level goes as deep as the stack allows, and the tracer never overflows', async (t) => {
-  const child = spawnScript('test/fixtures/recursion-child.ts', [], { NODE_OPTIONS: '--max-old-space-size=64' });
+  const child = spawnScript('test/fixtures/recursion-child.ts');
   const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
   const { code, stdout, stderr } = await outputOf(child);
   clearTimeout(timer);
