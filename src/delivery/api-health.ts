@@ -2,6 +2,9 @@ import { PrefactorApiError, PrefactorRetryExhaustedError } from '../http/errors.
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 
+/** For an `ApiHealth` that knows of no outbox (the sender's silent default). */
+export const NOTHING_HELD = (): number => 0;
+
 /**
  * What the user is told about the API as a whole (issue 14 item 12), once per episode, at `warn`:
  * - a refused token (401/403), at once, with the status, the API's origin and what to do;
@@ -83,7 +86,7 @@ export class ApiHealth {
 
   /** "is unreachable" for a failure without an answer, "keeps failing" for an error status. */
   #state(): string {
-    return /^\d/.test(this.#cause) ? 'keeps failing' : 'is unreachable';
+    return /^(status )?\d/.test(this.#cause) ? 'keeps failing' : 'is unreachable';
   }
 
   /**

@@ -5,7 +5,7 @@ import { safeLog, silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { BULK_TYPES, CREATE, singleRequest } from './operations.js';
 import type { Operation } from './operations.js';
-import { ApiHealth } from './api-health.js';
+import { ApiHealth, NOTHING_HELD } from './api-health.js';
 import { isMissingReference, isUnanswered, itemVerdict, requestVerdict } from './verdicts.js';
 
 /** What became of one operation of a request. */
@@ -73,7 +73,7 @@ export class Sender {
   /** Operations re-sent by the HTTP client's own retries (weighted: a create carrying its finish counts 2). */
   retried = 0;
   /** Told what the API's answers say about it as a whole (the delivery sink gives one that logs). */
-  health = new ApiHealth(silentLogger, undefined, () => 0);
+  health = new ApiHealth(silentLogger, undefined, NOTHING_HELD);
 
   constructor(client: PrefactorHttpClient, logger: Logger) {
     this.#client = client;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { Tracer } from '../../src/tracing/tracer.js';
 import type { TracerOptions } from '../../src/tracing/tracer-options.js';
-import { ApiHealth } from '../../src/delivery/api-health.js';
+import { ApiHealth, NOTHING_HELD } from '../../src/delivery/api-health.js';
 import { PrefactorClientError, PrefactorRetryExhaustedError } from '../../src/http/errors.js';
 import { recordingLogger, type RecordingLogger } from '../fixtures/delivery.js';
 import { withServer } from '../fixtures/server.js';
@@ -132,6 +132,8 @@ t.test('ApiHealth: an abort says nothing; an origin never shows credentials; cau
   health.answered();
   health.refused(401, 'unauthorized');
   t.equal(logger.of('warn').filter((line) => line.includes('refused the API token')).length, 2, 'said again after the token worked in between');
-  const unknown = new ApiHealth(logger, undefined, () => 0);
+  const unknown = new ApiHealth(logger, undefined, NOTHING_HELD);
   t.match(unknown.shutdownHint(), 'the API at the configured `apiUrl`');
+  unknown.unanswered({ statusCode: 503 }, true);
+  t.match(logger.of('warn').at(-1), 'The API at the configured `apiUrl` keeps failing (status 503): 0 operation(s) are held');
 });
