@@ -129,51 +129,6 @@ export function mayMatch(rules: RedactRules, json: string): boolean {
   return false;
 }
 
-/** How deep `keysMayMatch` looks before it leaves the question to the text scan. */
-const KEY_SCAN_DEPTH = 8;
-const OBJECT_PROTOTYPE = Object.prototype;
-
-/**
- * Whether the snapshot of `value` may hold a key that `rules` mask, from the value itself: `false`
- * when it is plain data (objects, arrays, primitives) none of whose keys can match. Costs one pass
- * over the keys, whatever the length of the strings in it; anything else (a class instance, a
- * `toJSON`, a Map, deeper than 8 levels, a getter that throws) answers `true`, and the text decides.
- */
-export function keysMayMatch(rules: RedactRules, value: unknown): boolean {
-  const names = rules.filter;
-  if (names === undefined) return true;
-  try {
-    // Anything but a plain object is sent as `{"value": ...}`.
-    if (typeof value !== 'object' || value === null || !isPlain(value)) {
-      if (nameMatches(names, 'value')) return true;
-      return typeof value === 'object' && value !== null && scan(names, value, 0);
-    }
-    return scan(names, value, 0);
-  } catch {
-    return true;
-  }
-}
-
-function isPlain(value: object): boolean {
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return (prototype === OBJECT_PROTOTYPE || prototype === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
-}
-
-function scan(names: readonly string[], value: object, depth: number): boolean {
-  if (depth > KEY_SCAN_DEPTH) return true;
-  if (Array.isArray(value)) {
-    for (const item of value) if (typeof item === 'object' && item !== null && scan(names, item, depth + 1)) return true;
-    return false;
-  }
-  if (!isPlain(value)) return true;
-  for (const key in value) {
-    if (nameMatches(names, key)) return true;
-    const item = (value as Record<string, unknown>)[key];
-    if (typeof item === 'object' && item !== null && scan(names, item, depth + 1)) return true;
-  }
-  return false;
-}
-
 function nameMatches(names: readonly string[], key: string): boolean {
   for (const name of names) if (nameEndsWith(key, name)) return true;
   return false;

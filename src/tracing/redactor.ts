@@ -3,7 +3,6 @@ import {
   REDACTION_FAILED_JSON,
   capturesNoContent,
   compileRules,
-  keysMayMatch,
   maskInPlace,
   mayMatch,
   type RedactPayload,
@@ -68,7 +67,7 @@ export class Redactor {
   apply(json: string, keys: number, value: unknown, policy: Policy, name: string, kind: 'payload' | 'result'): string {
     const rules = policy.rules;
     const hook = this.#hook;
-    if (hook === undefined && (rules === undefined || !mayHoldKey(rules, keys, value, json))) return json;
+    if (hook === undefined && (rules === undefined || !mayHoldKey(rules, keys, json))) return json;
     let stage = 'masking keys';
     try {
       const copy = JSON.parse(json) as Record<string, unknown>;
@@ -94,11 +93,12 @@ export class Redactor {
 }
 
 /**
- * Whether the snapshot `json` of `value` may hold a key that `rules` mask: as the serialiser's scan
- * saw it (`keys`); when the walker wrote it instead, from the value's keys, then from the text.
+ * Whether the snapshot `json` may hold a key that `rules` mask: as the serialiser's scan saw it
+ * (`keys`); when the walker wrote it instead, from the text, whose length the payload budget bounds
+ * (the value itself may be far larger than what was sent: a million keys, cut to the budget).
  */
-function mayHoldKey(rules: RedactRules, keys: number, value: unknown, json: string): boolean {
+function mayHoldKey(rules: RedactRules, keys: number, json: string): boolean {
   if (rules.filter === undefined || keys === KEYS_SEEN) return true;
   if (keys === KEYS_CLEAR) return false;
-  return keysMayMatch(rules, value) && mayMatch(rules, json);
+  return mayMatch(rules, json);
 }

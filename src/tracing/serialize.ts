@@ -110,7 +110,7 @@ export class PayloadSerializer {
     } catch {
       root = { value }; // a Proxy whose getPrototypeOf throws: the walker says what it can
     }
-    const scan: ScanState = { left: this.maxBytes, first: root, seen: undefined, watch, seenKey: false };
+    const scan: ScanState = { left: this.maxBytes, first: root, seen: undefined, watch, seenKey: false, keyLists: undefined };
     try {
       // The root is plain (checked above, or the wrapper): its keys are scanned at once.
       if (scanKeys(root, scan, 0)) {
@@ -124,21 +124,21 @@ export class PayloadSerializer {
       // A getter or toJSON that throws, a Proxy: the walker copes.
     }
     if (watch !== undefined) this.lastKeys = KEYS_UNCHECKED;
-    return this.#walk(root);
+    return this.#walk(root, scan.keyLists);
   }
 
-  #walk(root: object): string {
+  #walk(root: object, keyLists: Map<object, string[]> | undefined): string {
     try {
       const max = this.maxBytes;
-      let walker = new Walker(max, max);
+      let walker = new Walker(max, max, keyLists);
       let text = walker.root(root);
       if (!fits(text, max)) {
         // More UTF-8 bytes than UTF-16 units (non-ASCII text): walk again with a budget in proportion.
-        walker = new Walker(Math.floor((max * max) / Buffer.byteLength(text)) - ROOT_RESERVE, max);
+        walker = new Walker(Math.floor((max * max) / Buffer.byteLength(text)) - ROOT_RESERVE, max, keyLists);
         text = walker.root(root);
         /* c8 ignore start -- the budget in proportion has always fitted; max / 3 always does (a UTF-16 unit is at most 3 UTF-8 bytes) */
         if (!fits(text, max)) {
-          walker = new Walker(Math.floor(max / 3), max);
+          walker = new Walker(Math.floor(max / 3), max, keyLists);
           text = walker.root(root);
         }
         /* c8 ignore stop */
@@ -198,7 +198,12 @@ interface ScanState {
   watch: KeyWatch | undefined;
   /** `watch` answered yes for a key. */
   seenKey: boolean;
+  /** The key lists of the large objects scanned (more than `KEEP_KEY_LIST_ABOVE` keys), for the walker. */
+  keyLists: Map<object, string[]> | undefined;
 }
+
+/** Objects with more keys than this have their key list kept from the scan for the walker. */
+const KEEP_KEY_LIST_ABOVE = 256;
 
 /**
  * Whether `value` (an object below the root) is plain data that `JSON.stringify` writes faithfully
@@ -225,14 +230,17 @@ function scanObject(value: object, state: ScanState, depth: number): boolean {
 
 /**
  * The keys of a plain object (its prototype is `Object.prototype` or `null`, it has no `toJSON`).
- * `for...in` rather than `Object.keys`: no key array is made, and the engine reads each value from
- * the object's own layout. An enumerable key added to `Object.prototype` would be scanned too (it
- * only costs budget or sends the payload to the walker: never a wrong text).
+ * A large object's key list is kept for the walker (`state.keyLists`), so that an object with a
+ * million keys is enumerated once, not once here and once again there.
  */
 function scanKeys(value: object, state: ScanState, depth: number): boolean {
   state.left -= 2;
   const watch = state.watch;
-  for (const key in value) {
+  const keys = Object.keys(value);
+  const count = keys.length;
+  if (count > KEEP_KEY_LIST_ABOVE) (state.keyLists ??= new Map()).set(value, keys);
+  for (let index = 0; index < count; index++) {
+    const key = keys[index]!;
     if ((state.left -= key.length + 4) < 0) return false;
     if (watch !== undefined && !state.seenKey && watch.watches(key)) state.seenKey = true;
     if (!scanValue((value as Record<string, unknown>)[key], state, depth)) return false;
@@ -281,9 +289,18 @@ class Walker {
   #keysOmitted = 0;
   #itemsOmitted = 0;
 
-  constructor(budget: number, maxBytes: number) {
+  /** Key lists the scan already made (large objects only). */
+  readonly #keyLists: Map<object, string[]> | undefined;
+
+  constructor(budget: number, maxBytes: number, keyLists?: Map<object, string[]>) {
     this.#left = budget - ROOT_RESERVE;
     this.#maxBytes = maxBytes;
+    this.#keyLists = keyLists;
+  }
+
+  /** `Object.keys(value)`, from the scan's list when it made one. */
+  #keysOf(value: object): string[] {
+    return this.#keyLists?.get(value) ?? Object.keys(value);
   }
 
   /** The text of `root`, a plain object or the `{value}` wrapper. */
@@ -292,7 +309,7 @@ class Walker {
     this.#open.add(root);
     let keys: string[];
     try {
-      keys = Object.keys(root);
+      keys = this.#keysOf(root);
     } catch (error) {
       this.failed = true;
       return `{"_prefactor_error":${JSON.stringify(`payload could not be read: ${describe(error)}`)}}`;
@@ -375,7 +392,7 @@ class Walker {
       if (value.cause !== undefined) copy['cause'] = value.cause;
       source = copy;
       keys = Object.keys(copy);
-    } else keys = Object.keys(value);
+    } else keys = this.#keysOf(value);
     this.#written.set(value, path);
     this.#open.add(value);
     if (entries !== undefined) this.#array(entries, path, depth);
