@@ -118,7 +118,7 @@ export class PayloadSerializer {
     } catch {
       root = { value }; // a Proxy whose getPrototypeOf throws: the walker says what it can
     }
-    const scan: ScanState = { left: this.maxBytes, first: root, seen: undefined, watch, seenKey: false, keyLists: undefined };
+    const scan: ScanState = { left: this.maxBytes, first: root, seen: undefined, watch, seenKey: false, keyLists: undefined, maxBytes: this.maxBytes };
     try {
       // The root is plain (checked above, or the wrapper): its keys are scanned at once.
       if (scanKeys(root, scan, 0)) {
@@ -135,7 +135,7 @@ export class PayloadSerializer {
     return this.#walk(root, scan.keyLists);
   }
 
-  #walk(root: object, keyLists: Map<object, string[]> | undefined): string {
+  #walk(root: object, keyLists: Map<object, KeyList> | undefined): string {
     try {
       const max = this.maxBytes;
       let walker = new Walker(max, max, keyLists);
@@ -207,7 +207,15 @@ interface ScanState {
   /** `watch` answered yes for a key. */
   seenKey: boolean;
   /** The key lists of the large objects scanned (more than `KEEP_KEY_LIST_ABOVE` keys), for the walker. */
-  keyLists: Map<object, string[]> | undefined;
+  keyLists: Map<object, KeyList> | undefined;
+  /** The budget: the walker visits at most one key per unit of it, so a kept key list is cut to this length. */
+  maxBytes: number;
+}
+
+/** An object's keys as the walker goes through them: the first ones (`keys`), and how many it has in all. */
+interface KeyList {
+  readonly keys: readonly string[];
+  readonly total: number;
 }
 
 /** Objects with more keys than this have their key list kept from the scan for the walker. */
@@ -246,7 +254,9 @@ function scanKeys(value: object, state: ScanState, depth: number): boolean {
   const watch = state.watch;
   const keys = Object.keys(value);
   const count = keys.length;
-  if (count > KEEP_KEY_LIST_ABOVE) (state.keyLists ??= new Map()).set(value, keys);
+  // Cut to what the walker can reach: a list of a million keys held while the walker allocates
+  // would be copied and scanned by the young-generation collector (1M pointers) for nothing.
+  if (count > KEEP_KEY_LIST_ABOVE) (state.keyLists ??= new Map()).set(value, { keys: count > state.maxBytes ? keys.slice(0, state.maxBytes) : keys, total: count });
   for (let index = 0; index < count; index++) {
     const key = keys[index]!;
     if ((state.left -= key.length + 4) < 0) return false;
@@ -298,24 +308,24 @@ class Walker {
   #itemsOmitted = 0;
 
   /** Key lists the scan already made (large objects only). */
-  readonly #keyLists: Map<object, string[]> | undefined;
+  readonly #keyLists: Map<object, KeyList> | undefined;
 
-  constructor(budget: number, maxBytes: number, keyLists?: Map<object, string[]>) {
+  constructor(budget: number, maxBytes: number, keyLists?: Map<object, KeyList>) {
     this.#left = budget - ROOT_RESERVE;
     this.#maxBytes = maxBytes;
     this.#keyLists = keyLists;
   }
 
-  /** `Object.keys(value)`, from the scan's list when it made one. */
-  #keysOf(value: object): string[] {
-    return this.#keyLists?.get(value) ?? Object.keys(value);
+  /** `Object.keys(value)`, from the scan's list when it made one (its first keys only, for a large object). */
+  #keysOf(value: object): KeyList {
+    return this.#keyLists?.get(value) ?? allKeys(Object.keys(value));
   }
 
   /** The text of `root`, a plain object or the `{value}` wrapper. */
   root(root: object): string {
     this.#written.set(root, '$');
     this.#open.add(root);
-    let keys: string[];
+    let keys: KeyList;
     try {
       keys = this.#keysOf(root);
     } catch (error) {
@@ -389,7 +399,7 @@ class Walker {
     }
     if (this.#left < CLOSE_RESERVE + MIN_VALUE) return this.#string('[Truncated]');
     let entries: readonly unknown[] | undefined;
-    let keys: string[] | undefined;
+    let keys: KeyList | undefined;
     let source: object = value;
     let map: Map<unknown, unknown> | undefined;
     if (Array.isArray(value)) entries = value;
@@ -399,7 +409,7 @@ class Walker {
       const copy: Record<string, unknown> = { type: value.name, message: value.message, stack: value.stack };
       if (value.cause !== undefined) copy['cause'] = value.cause;
       source = copy;
-      keys = Object.keys(copy);
+      keys = allKeys(Object.keys(copy));
     } else keys = this.#keysOf(value);
     this.#written.set(value, path);
     this.#open.add(value);
@@ -410,7 +420,8 @@ class Walker {
   }
 
   /** `{"key":value,...}`: own enumerable keys; `undefined` values skipped, as JSON does. */
-  #object(value: object, keys: readonly string[], path: string, depth: number, isRoot: boolean): void {
+  #object(value: object, list: KeyList, path: string, depth: number, isRoot: boolean): void {
+    const { keys, total } = list;
     this.#reserve(isRoot ? 0 : CLOSE_RESERVE);
     this.#out += '{';
     let comma = false;
@@ -434,10 +445,10 @@ class Walker {
       comma = true;
       this.#value(item, path, key, depth + 1);
     }
-    if (index < keys.length) {
+    if (index < total) {
       this.truncated = true;
-      this.#keysOmitted += keys.length - index;
-      this.#out += `${comma ? ',' : ''}"_truncated":"${keys.length - index} more keys"`;
+      this.#keysOmitted += total - index;
+      this.#out += `${comma ? ',' : ''}"_truncated":"${total - index} more keys"`;
       comma = true;
     }
     // A truncated root has written a key or its "_truncated" marker: a comma always goes first.
@@ -602,6 +613,11 @@ class Walker {
   #summary(): string {
     return `{"maxPayloadBytes":${this.#maxBytes},"stringsCut":${this.#stringsCut},"keysOmitted":${this.#keysOmitted},"itemsOmitted":${this.#itemsOmitted}}`;
   }
+}
+
+/** All of `keys`, as a `KeyList`. */
+function allKeys(keys: readonly string[]): KeyList {
+  return { keys, total: keys.length };
 }
 
 /**

@@ -109,6 +109,10 @@ t.test('serializePayload() keeps within maxPayloadBytes and marks what it cut', 
   const keys = JSON.parse(serializer.serialize(many)) as Record<string, unknown>;
   t.match(keys['_truncated'], /^\d+ more keys$/);
   t.match(keys['_prefactor_truncated'], { keysOmitted: Number });
+  const sentKeys = Object.keys(keys).filter((key) => key.startsWith('k')).length;
+  t.equal(sentKeys + Number.parseInt(String(keys['_truncated']), 10), 5000, 'the keys sent and the count of the others add up (the kept key list is cut to the budget)');
+  const some = JSON.parse(serializer.serialize(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i])))) as Record<string, unknown>;
+  t.equal(Object.keys(some).filter((key) => key.startsWith('k')).length + Number.parseInt(String(some['_truncated']), 10), 1000, 'also with a key list kept whole');
   const items = JSON.parse(serializer.serialize({ list: Array.from({ length: 5000 }, (_, i) => i) })) as { list: unknown[] };
   t.match(items.list.at(-1), /^\[Truncated: \d+ more items\]$/);
   const map = JSON.parse(serializer.serialize({ map: new Map(Array.from({ length: 5000 }, (_, i) => [i, i])) })) as { map: Record<string, unknown> };
