@@ -275,7 +275,7 @@ export class Recorder implements SpanOwner {
     if (type !== undefined && !this.#registeredTypes.has(name)) this.#unregistered(name);
     const mode = instance.mode;
     if (mode !== undefined && mode.recordsNothing) return undefined;
-    if (this.#validate !== VALIDATE_OFF && type?.params !== undefined) this.#checkParams(type, payload);
+    if (this.#validate !== VALIDATE_OFF && type?.params !== undefined && type.validate !== false) this.#checkParams(type, payload);
     if (!instanceSpanOpened(instance)) {
       this.spansAfterInstanceFinished++;
       safeLog(this.logger, 'warn', 'A span started after its agent instance finished; it runs untraced', { spanType: name, instanceId: instance.id });
@@ -339,7 +339,7 @@ export class Recorder implements SpanOwner {
     try {
       let resultJson: string | undefined;
       if (result !== undefined) {
-        if (!isError && this.#validate !== VALIDATE_OFF && type?.result !== undefined) result = this.#parseResult(type, result);
+        if (!isError && this.#validate !== VALIDATE_OFF && type?.result !== undefined && type.validate !== false) result = this.#parseResult(type, result);
         resultJson = this.#snapshot(result, type, span.name, 'result');
       }
       const mode = (instance as Instance).mode;
