@@ -116,10 +116,13 @@ export class Span<Result = unknown> {
     try {
       this.#end('cancelled', reason === undefined ? this.#explicitResult() : { reason }, false);
       // Reached only when the stack runs out at this very call: test/tracing/stack-guard.ts tries every level near the bottom, which reaches it on some runs, not deterministically.
-      /* c8 ignore next 4 */
+      /* c8 ignore next 7 */
     } catch {
-      // Out of stack before the span ended (the bottom of a recursion): cancelled later (deferred.ts).
-      deferredWork.push(() => this.cancel(reason));
+      // Out of stack before the span ended (the bottom of a recursion): cancelled later (deferred.ts),
+      // unless fn's return ended it first (then nothing to say: the user called cancel() in time).
+      deferredWork.push(() => {
+        if (this.#state === OPEN) this.cancel(reason);
+      });
     }
   }
 
