@@ -8,10 +8,11 @@
  * otherwise the first collection of the payload the benchmark itself allocated (a million numbers
  * or keys, in the young generation) lands in whichever call allocates next, the SDK's. A
  * program pays for that collection whoever triggers it; the benchmark does not charge it to the SDK.
- * The heap is collected again before each timed call (traced, and `Object.keys` alone): with a
- * 1M-key object (90 MB of heap) live, every other 8 MB key list (`Object.keys`, which the floor
- * and the serialiser both make) sets off a full collection of 200-400 ms, charged to whichever of
- * the two calls comes next. Collections the call's own allocations trigger are still counted.
+ * Not collected between calls: with a 1M-key object (90 MB of heap) live, every other 8 MB key
+ * list (`Object.keys`, which the floor and the serialiser both make) sets off a full collection of
+ * 200-400 ms, charged to whichever of the two calls comes next (both columns are medians of calls
+ * interleaved for that reason); forcing a collection before each call instead makes the next
+ * allocations page memory in again, which costs more than the calls on a loaded machine.
  *
  * Run: node --import tsx benchmarks/payload-shapes.ts          (every shape)
  *      node --import tsx benchmarks/payload-shapes.ts shared   (one shape, prints a RESULT line)
@@ -114,8 +115,7 @@ async function runShape(shape: string): Promise<Result> {
   const tracer = new Tracer({ sink, logger: false });
   const disabled = new Tracer({ enabled: false });
   const payload = make();
-  const collect = (globalThis as { gc?: () => void }).gc ?? ((): void => {});
-  collect(); // see the file's comment: the payload's own collection
+  (globalThis as { gc?: () => void }).gc?.(); // see the file's comment: the payload's own collection
   const traced: number[] = [];
   const tracedCpu: number[] = [];
   const untraced: number[] = [];
@@ -124,7 +124,6 @@ async function runShape(shape: string): Promise<Result> {
     let t0 = performance.now();
     disabled.withSpan('shape', payload, () => 1);
     untraced.push(performance.now() - t0);
-    collect();
     let c0 = process.cpuUsage();
     t0 = performance.now();
     tracer.withSpan('shape', payload, () => 1);
@@ -132,7 +131,6 @@ async function runShape(shape: string): Promise<Result> {
     let cpu = process.cpuUsage(c0);
     tracedCpu.push((cpu.user + cpu.system) / 1000);
     // What the engine needs to enumerate the payload's own keys (the floor for a 1M-key object).
-    collect();
     c0 = process.cpuUsage();
     try {
       Object.keys(payload as object);
