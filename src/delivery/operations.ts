@@ -103,6 +103,9 @@ export class OperationTable {
   next = new Int32Array(0);
   /** Payload and result bytes counted against `maxQueueBytes`. */
   bytes = new Int32Array(0);
+  /** A create's span id fingerprint (`fingerprint.ts`): its key in the outbox's span index. */
+  spanHigh = new Uint32Array(0);
+  spanLow = new Uint32Array(0);
   /** The instance whose `held` count includes this operation. */
   instance: Array<InstanceState | undefined> = [];
   // Texts: region A (see the class comment) and region B (a coalesced finish).
@@ -132,7 +135,7 @@ export class OperationTable {
 
   #grow(): void {
     const capacity = Math.max(INITIAL_CAPACITY, this.capacity * 2);
-    const grow = <T extends Uint8Array | Int32Array | Float64Array>(old: T): T => {
+    const grow = <T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(old: T): T => {
       const array = new (old.constructor as new (length: number) => T)(capacity);
       array.set(old);
       return array;
@@ -153,6 +156,8 @@ export class OperationTable {
     this.prev = grow(this.prev);
     this.next = grow(this.next);
     this.bytes = grow(this.bytes);
+    this.spanHigh = grow(this.spanHigh);
+    this.spanLow = grow(this.spanLow);
     this.#aChunk = grow(this.#aChunk);
     this.#aStart = grow(this.#aStart);
     this.#idLength = grow(this.#idLength);
@@ -309,7 +314,10 @@ export class OperationTable {
     return this.arena.text(this.#aChunk[op]!, this.#aStart[op]!, this.#idLength[op]!);
   }
 
+  /** The instance id of `op` (an instance operation's own id). */
   instanceId(op: Operation): string {
+    const kind = this.kind[op];
+    if (kind !== CREATE && kind !== SPAN_FINISH) return this.id(op);
     return this.arena.text(this.#aChunk[op]!, this.#aStart[op]! + this.#idLength[op]!, this.#instanceLength[op]!);
   }
 

@@ -3,6 +3,8 @@ import type { DropReason, InstanceRegistration, SpanEndEvent, SpanStartEvent } f
 import { CREATE, DONE, DROPPED, IN_FLIGHT, INSTANCE_FINISH, InstanceState, OperationTable, QUEUED, REGISTER, SPAN_FINISH, START } from './operations.js';
 import type { Operation } from './operations.js';
 import { DroppedSpans } from './dropped-spans.js';
+import { fingerprint, fingerprintHigh, fingerprintLow } from './fingerprint.js';
+import { SpanIndex } from './span-index.js';
 import type { DropLog } from './stats.js';
 
 /**
@@ -42,9 +44,7 @@ export class Outbox {
   /** Payload bytes of the operations waiting (not in flight): a full batch by bytes leaves at once. */
   queuedBytes = 0;
   /** Creates not yet confirmed, by span id: for coalescing and for their dependants. */
-  readonly #spans = new Map<string, Operation>();
-  /** The span id of each held create, by slot (the key of `#spans`). */
-  #spanIds: Array<string | undefined> = [];
+  readonly #spans = new SpanIndex();
   readonly #instances = new Map<string, InstanceState>();
   readonly #droppedSpans = new DroppedSpans(DROPPED_SPANS_KEPT);
   /** Slots of dropped operations, freed after the next cascade. */
@@ -163,6 +163,13 @@ export class Outbox {
     if (!this.closed) this.#droppedSpans.remember(id);
   }
 
+  /** The held create of span `id`, or -1. */
+  #create(id: string): Operation {
+    if (this.#spans.size === 0) return -1;
+    fingerprint(id);
+    return this.#spans.get(fingerprintHigh, fingerprintLow);
+  }
+
   /** Makes `instance`'s register or start (when still held) the dependency of `op`. */
   #dependOnInstance(op: Operation, instance: InstanceState | undefined): void {
     if (instance !== undefined && instance.head >= 0 && this.table.seq[instance.head] === instance.headSeq) this.table.setDep(op, instance.head);
@@ -223,8 +230,8 @@ export class Outbox {
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
     const instance = this.#instances.get(span.instanceId);
-    const dep = span.parentId === undefined ? undefined : this.#spans.get(span.parentId);
-    const parentDropped = span.parentId !== undefined && dep === undefined && this.#droppedSpans.has(span.parentId);
+    const dep = span.parentId === undefined ? -1 : this.#create(span.parentId);
+    const parentDropped = span.parentId !== undefined && dep < 0 && this.#droppedSpans.has(span.parentId);
     if (instance?.dropped || parentDropped) {
       this.#rememberDroppedSpan(span.id);
       return this.#refuse('dependency_dropped');
@@ -244,10 +251,12 @@ export class Outbox {
       return this.#refuse('queue_overflow');
     }
     if (span.remote === true) table.setRemote(op);
-    if (dep !== undefined) table.setDep(op, dep);
+    if (dep >= 0) table.setDep(op, dep);
     else this.#dependOnInstance(op, instance);
-    this.#spans.set(span.id, op);
-    this.#spanIds[op] = span.id;
+    fingerprint(span.id);
+    table.spanHigh[op] = fingerprintHigh;
+    table.spanLow[op] = fingerprintLow;
+    this.#spans.set(fingerprintHigh, fingerprintLow, op);
     this.#link(op, bytes, instance, true);
   }
 
@@ -255,13 +264,13 @@ export class Outbox {
     this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
-    const create = this.#spans.get(span.id);
-    if (create === undefined && this.#droppedSpans.has(span.id)) return this.#refuse('dependency_dropped');
+    const create = this.#create(span.id);
+    if (create < 0 && this.#droppedSpans.has(span.id)) return this.#refuse('dependency_dropped');
     const result = span.resultPayloadJson;
     if (result !== undefined && typeof result !== 'string') return this.#refuse('serialization');
     const bytes = result === undefined ? 0 : utf8(result);
     const table = this.table;
-    if (create !== undefined && table.state[create] === QUEUED && table.attempts[create] === 0) {
+    if (create >= 0 && table.state[create] === QUEUED && table.attempts[create] === 0) {
       // Coalesce: never sent, so its idempotency key was never used with another body. No new
       // entry: only the result's bytes must fit.
       if (this.#bytesHeld + bytes > this.#maxQueueBytes + this.#reserveBytes) return this.#refuse('queue_overflow');
@@ -278,8 +287,8 @@ export class Outbox {
     const op = table.add(SPAN_FINISH, seq, span.id, span.instanceId, undefined, '', span.finishedAt, result ?? '');
     table.setStatus(op, span.status);
     if (result !== undefined) table.setHasResult(op);
-    if (create !== undefined) table.setDep(op, create);
-    this.#link(op, bytes, create === undefined ? this.#instances.get(span.instanceId) : table.instance[create], true);
+    if (create >= 0) table.setDep(op, create);
+    this.#link(op, bytes, create < 0 ? this.#instances.get(span.instanceId) : table.instance[create], true);
   }
 
   /**
@@ -374,11 +383,7 @@ export class Outbox {
     const instance = table.instance[op];
     const kind = table.kind[op];
     if (instance !== undefined && kind !== INSTANCE_FINISH) instance.held--;
-    if (kind === CREATE) {
-      const id = this.#spanIds[op]!;
-      if (this.#spans.get(id) === op) this.#spans.delete(id);
-      this.#spanIds[op] = undefined;
-    }
+    if (kind === CREATE) this.#spans.delete(table.spanHigh[op]!, table.spanLow[op]!, op);
   }
 
   /** The API confirmed `op` (an in-flight operation). */
@@ -397,8 +402,8 @@ export class Outbox {
   drop(op: Operation, reason: DropReason): void {
     const table = this.table;
     const kind = table.kind[op];
-    // The id before the slot forgets it (#unlink).
-    if (kind === CREATE) this.#rememberDroppedSpan(this.#spanIds[op]!);
+    // After close nothing new arrives that could depend on a dropped span.
+    if (kind === CREATE && !this.closed) this.#droppedSpans.rememberFingerprint(table.spanHigh[op]!, table.spanLow[op]!);
     this.#unlink(op);
     table.state[op] = DROPPED;
     this.#drops.drop(reason, table.weight[op]!);
@@ -438,7 +443,6 @@ export class Outbox {
     this.#head = this.#tail = -1;
     this.#held = this.queuedEntries = this.queuedBytes = 0;
     this.#spans.clear();
-    this.#spanIds = [];
     this.#instances.clear();
     this.#droppedSlots = [];
     this.#needsCascade = false;
