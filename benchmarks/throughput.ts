@@ -97,6 +97,11 @@ interface Result {
   readonly startRss: number;
   readonly sampledPeakRss: number;
   readonly maxRss: number;
+  /** `process.memoryUsage()` before the first span and at the sampled peak. */
+  readonly atStart: NodeJS.MemoryUsage;
+  readonly atPeak: NodeJS.MemoryUsage;
+  /** `process.memoryUsage()` when the last span ended (delivery not started in a burst). */
+  readonly atProduced: NodeJS.MemoryUsage;
   readonly dropped: Record<string, number>;
 }
 
@@ -112,7 +117,8 @@ async function runScenario(key: string): Promise<Result> {
 
   const stopProfile = await startProfile();
   await server.profile('start');
-  const startRss = process.memoryUsage.rss();
+  const atStart = process.memoryUsage();
+  const startRss = atStart.rss;
   const sampler = new PeakRssSampler(10).start();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -124,6 +130,7 @@ async function runScenario(key: string): Promise<Result> {
   });
   const produced = performance.now();
   const producedCpu = process.cpuUsage(cpu0);
+  const atProduced = process.memoryUsage();
   sampler.sample();
   const flushOk = await tracer.flush({ timeoutMs: 120_000 });
   const t1 = performance.now();
@@ -156,6 +163,9 @@ async function runScenario(key: string): Promise<Result> {
     startRss,
     sampledPeakRss: rss.sampledPeakBytes,
     maxRss: rss.maxRssBytes,
+    atStart,
+    atPeak: rss.atPeak,
+    atProduced,
     dropped: { ...stats.dropped },
   };
 }

@@ -6,7 +6,7 @@
  */
 
 import { BULK_TYPE, PATHS } from '../models/routes.js';
-import { TextArena } from './text-arena.js';
+import { TextArena, transfer } from './text-arena.js';
 
 export const REGISTER = 0;
 export const START = 1;
@@ -136,7 +136,11 @@ export class OperationTable {
   #grow(): void {
     const capacity = Math.max(INITIAL_CAPACITY, this.capacity * 2);
     const grow = <T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(old: T): T => {
-      const array = new (old.constructor as new (length: number) => T)(capacity);
+      const type = old.constructor as new (buffer: ArrayBuffer | number) => T;
+      // Node 22+: the old column's memory is released now (realloc'd in place where it can be),
+      // not when the collector gets to its wrapper.
+      if (transfer !== undefined) return new type(transfer.call(old.buffer, capacity * old.BYTES_PER_ELEMENT));
+      const array = new type(capacity);
       array.set(old);
       return array;
     };

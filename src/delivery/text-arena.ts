@@ -14,6 +14,9 @@ export const CHUNK_BYTES = 64 * 1024;
 /** Empty chunks kept for reuse. */
 const SPARE_CHUNKS = 4;
 
+/** `ArrayBuffer.prototype.transfer` (ES2024: Node 22 and later), or undefined. */
+export const transfer = (ArrayBuffer.prototype as { transfer?: (this: ArrayBufferLike, length: number) => ArrayBuffer }).transfer;
+
 export class TextArena {
   /** The chunks, by index; `undefined` once released (its index is reused). */
   readonly #chunks: Array<Buffer | undefined> = [];
@@ -92,6 +95,9 @@ export class TextArena {
   #release(index: number): void {
     const buffer = this.#chunks[index]!;
     if (buffer.length === CHUNK_BYTES && this.#spare.length < SPARE_CHUNKS) this.#spare.push(buffer);
+    // Node 22+: its memory goes back to the allocator now, not when the collector gets to the
+    // Buffer (after a burst, megabytes of chunks would wait for a full collection).
+    else transfer?.call(buffer.buffer, 0);
     this.#chunks[index] = undefined;
     this.#freeIndexes.push(index);
   }
