@@ -8,8 +8,19 @@
 export let fingerprintHigh = 0;
 export let fingerprintLow = 0;
 
+// The id fingerprinted last: a span's end, and its first child's start, ask for the fingerprint
+// of the id its start computed.
+let lastId: string | undefined;
+let lastHigh = 0;
+let lastLow = 0;
+
 /** Two independent 32-bit hashes of `id` (FNV-1a and a multiplicative one, each finalised), into `fingerprintHigh`, `fingerprintLow`. */
 export function fingerprint(id: string): void {
+  if (id === lastId) {
+    fingerprintHigh = lastHigh;
+    fingerprintLow = lastLow;
+    return;
+  }
   let a = 0x811c9dc5;
   let b = 0x9747b28c ^ id.length;
   for (let index = 0; index < id.length; index++) {
@@ -18,8 +29,9 @@ export function fingerprint(id: string): void {
     b = Math.imul(b ^ code, 0x5bd1e995);
     b ^= b >>> 15;
   }
-  fingerprintHigh = mix(a);
-  fingerprintLow = mix(b ^ a);
+  fingerprintHigh = lastHigh = mix(a);
+  fingerprintLow = lastLow = mix(b ^ a);
+  lastId = id;
 }
 
 /** murmur3's 32-bit finaliser, as an unsigned 32-bit integer. */

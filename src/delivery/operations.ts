@@ -39,9 +39,14 @@ const HAS_RESULT = 2;
 const FINISHED = 4;
 const REMOTE = 8;
 const ISOLATE = 16;
+/** The instance id is its instance's (`instance`), not written in the operation's texts. */
+const INSTANCE_TEXT = 32;
 
 /** What the outbox knows of an agent instance while it has operations held. */
 export class InstanceState {
+  readonly id: string;
+  /** The id as UTF-8: the instance id of its spans' operations, written once per instance. */
+  readonly idBytes: Buffer;
   /** The instance's register or start, whichever came last, until it is confirmed (-1: none). */
   head = -1;
   headSeq = 0;
@@ -52,6 +57,11 @@ export class InstanceState {
   /** Batch assembly: `inBatch` counts this instance's operations in batch number `stamp`. */
   stamp = 0;
   inBatch = 0;
+
+  constructor(id: string) {
+    this.id = id;
+    this.idBytes = Buffer.from(id, 'utf8');
+  }
 }
 
 /**
@@ -138,11 +148,14 @@ export class OperationTable {
     const grow = <T extends Uint8Array | Uint32Array | Int32Array | Float64Array>(old: T): T => {
       const type = old.constructor as new (buffer: ArrayBuffer | number) => T;
       // Node 22+: the old column's memory is released now (realloc'd in place where it can be),
-      // not when the collector gets to its wrapper.
+      // not when the collector gets to its wrapper. Which branch runs depends on the Node version
+      // alone, so a test run covers one of them.
+      /* c8 ignore start */
       if (transfer !== undefined) return new type(transfer.call(old.buffer, capacity * old.BYTES_PER_ELEMENT));
       const array = new type(capacity);
       array.set(old);
       return array;
+      /* c8 ignore stop */
     };
     this.kind = grow(this.kind);
     this.state = grow(this.state);
@@ -251,6 +264,14 @@ export class OperationTable {
     this.status[op] = index;
   }
 
+  /**
+   * Makes `instance` (that of `op`, set later by the outbox) hold `op`'s instance id: added with
+   * `instanceId` '', it was not written in its texts.
+   */
+  useInstanceText(op: Operation): void {
+    this.flags[op]! |= INSTANCE_TEXT;
+  }
+
   /** Marks a span finish as carrying a result (its body). */
   setHasResult(op: Operation): void {
     this.flags[op]! |= HAS_RESULT;
@@ -322,6 +343,7 @@ export class OperationTable {
   instanceId(op: Operation): string {
     const kind = this.kind[op];
     if (kind !== CREATE && kind !== SPAN_FINISH) return this.id(op);
+    if ((this.flags[op]! & INSTANCE_TEXT) !== 0) return this.instance[op]!.id;
     return this.arena.text(this.#aChunk[op]!, this.#aStart[op]! + this.#idLength[op]!, this.#instanceLength[op]!);
   }
 
@@ -389,9 +411,13 @@ export class OperationTable {
       p = quoted(out, p, chunk, start, idLength);
       p = ascii(out, p, ',"agent_instance_id":');
       let at2 = start + idLength;
-      p = quoted(out, p, chunk, at2, this.#instanceLength[op]!);
-      at2 += this.#instanceLength[op]!;
       const flags = this.flags[op]!;
+      if ((flags & INSTANCE_TEXT) === 0) p = quoted(out, p, chunk, at2, this.#instanceLength[op]!);
+      else {
+        const idBytes = this.instance[op]!.idBytes;
+        p = quoted(out, p, idBytes, 0, idBytes.length);
+      }
+      at2 += this.#instanceLength[op]!;
       if ((flags & HAS_PARENT) !== 0) {
         p = ascii(out, p, ',"parent_span_id":');
         p = quoted(out, p, chunk, at2, this.#parentLength[op]!);
@@ -432,7 +458,8 @@ export class OperationTable {
 
   /** At most the bytes `write()` takes for `op` (escaping may take 6 bytes per byte of a quoted text). */
   bound(op: Operation, head: string): number {
-    const quoted = this.#idLength[op]! * 2 + this.#instanceLength[op]! + this.#parentLength[op]! + this.#schemaLength[op]! + this.#timeLength[op]!;
+    const instance = (this.flags[op]! & INSTANCE_TEXT) === 0 ? this.#instanceLength[op]! : this.instance[op]!.idBytes.length;
+    const quoted = this.#idLength[op]! * 2 + instance + this.#parentLength[op]! + this.#schemaLength[op]! + this.#timeLength[op]!;
     const finish = this.#bChunk[op]! >= 0 ? this.#finishedLength[op]! * 6 + this.#resultLength[op]! : 0;
     return head.length + 200 + quoted * 6 + this.#bodyLength[op]! + finish + this.#statusJson[this.status[op]!]!.length;
   }
