@@ -328,10 +328,9 @@ export class OperationTable {
     this.depSeq[op] = this.seq[dep]!;
   }
 
-  /** The idempotency key of `op` ('' before it was given one). */
+  /** The idempotency key of `op` (given by the outbox before it is first written or sent). */
   key(op: Operation): string {
-    const number = this.keyNumber[op]!;
-    return number === 0 ? '' : this.keyPrefix + number.toString(36);
+    return this.keyPrefix + this.keyNumber[op]!.toString(36);
   }
 
   /** The id of `op`: its span, or its instance (for logs and paths). */

@@ -181,9 +181,10 @@ export class Outbox {
   }
 
   #setHead(instance: InstanceState | undefined, op: Operation): void {
-    if (instance === undefined) return;
-    instance.head = op;
-    instance.headSeq = this.table.seq[op]!;
+    if (instance !== undefined) {
+      instance.head = op;
+      instance.headSeq = this.table.seq[op]!;
+    }
   }
 
   registerInstance(registration: InstanceRegistration, payload: string | undefined): void {

@@ -10,6 +10,7 @@ import {
   START,
 } from '../../src/delivery/operations.js';
 import type { OperationKind } from '../../src/delivery/operations.js';
+import { bulkItem as bulkItemOf } from '../../src/delivery/operations.js';
 import { bulkItem, operation, singleRequest, TIMESTAMP } from '../fixtures/operations.js';
 import { CHUNK_BYTES } from '../../src/delivery/text-arena.js';
 import type { OperationFields, TestOperation } from '../fixtures/operations.js';
@@ -111,4 +112,32 @@ t.test('an operation that is freed lets go of its texts: their chunk is reused o
   t.equal(table.depState(finish), DONE, 'a freed slot reads as done to a dependant');
   table.free(finish);
   t.equal(table.arena.chunks, 1, 'the chunk written into stays for what comes next');
+});
+
+t.test('texts that are not ASCII are written one by one, each with its own UTF-8 length', async (t) => {
+  const table = new OperationTable('k');
+  const create = table.add(CREATE, 1, 'span-\u00e9', 'inst-✓', 'parent-1', 'agent:ü', TIMESTAMP, '{"a":"😀"}');
+  table.finish(create, 'failed', 'finished-é', '{"r":"✓"}');
+  table.keyNumber[create] = 1;
+  t.same(JSON.parse(bulkItemOf(table, create)).details, {
+    id: 'span-\u00e9',
+    agent_instance_id: 'inst-✓',
+    parent_span_id: 'parent-1',
+    schema_name: 'agent:ü',
+    status: 'failed',
+    payload: { a: '😀' },
+    started_at: TIMESTAMP,
+    finished_at: 'finished-é',
+    result_payload: { r: '✓' },
+  });
+  t.equal(table.bodyBytes(create), Buffer.byteLength('{"a":"😀"}'));
+  t.equal(table.instanceId(create), 'inst-✓');
+});
+
+t.test('the table grows past its first capacity, keeping what it holds', async (t) => {
+  const table = new OperationTable('k');
+  const ops = Array.from({ length: 1000 }, (_, n) => table.add(START, n + 1, `inst-${n}`, '', undefined, '', TIMESTAMP, ''));
+  t.ok(table.capacity >= 1000);
+  t.same([table.id(ops[0]!), table.id(ops[999]!)], ['inst-0', 'inst-999']);
+  t.same([table.seq[ops[0]!], table.seq[ops[999]!]], [1, 1000]);
 });
