@@ -11,6 +11,7 @@ import { errorText } from '../util/error-text.js';
 import { OpenSpans, Span, cancelSpanAtShutdown, isoTime, openSpansNewestFirst, trackOpenSpan, untrackOpenSpan, type SpanOwner } from './span.js';
 import type { ResolvedTracerOptions } from './tracer-options.js';
 import { InstanceHold, SAMPLED_OUT, inSampleRate } from './sampling.js';
+import { deferredWork, retryDeferred } from './deferred.js';
 import { Redactor } from './redactor.js';
 import { NO_CONTENT_JSON } from './redaction.js';
 import type { IgnoredReason, RemoteContext } from './propagation.js';
@@ -274,7 +275,7 @@ export class Recorder implements SpanOwner {
     if (type !== undefined && !this.#registeredTypes.has(name)) this.#unregistered(name);
     const mode = instance.mode;
     if (mode !== undefined && mode.recordsNothing) return undefined;
-    if (this.#validate !== VALIDATE_OFF && type?.params !== undefined) this.#checkParams(type, payload);
+    if (this.#validate !== VALIDATE_OFF && type?.params !== undefined && type.validate !== false) this.#checkParams(type, payload);
     if (!instanceSpanOpened(instance)) {
       this.spansAfterInstanceFinished++;
       safeLog(this.logger, 'warn', 'A span started after its agent instance finished; it runs untraced', { spanType: name, instanceId: instance.id });
@@ -285,17 +286,20 @@ export class Recorder implements SpanOwner {
       const now = startedAtMs ?? Date.now();
       const id = generateId(this.#partition, now);
       const instanceId = instance.id;
-      this.spansStarted++;
-      try {
-        const sink = mode === undefined ? this.sink : (mode.sink ?? this.sink);
-        sink.spanStarted({ id, instanceId, parentId, schemaName: name, payloadJson, startedAt: isoTime(now), remote: mode !== undefined && mode.remote });
-      } catch (error) {
-        this.failed('the sink\'s spanStarted()', error);
-      }
+      const event = { id, instanceId, parentId, schemaName: name, payloadJson, startedAt: isoTime(now), remote: mode !== undefined && mode.remote };
       const span = new Span(this, id, instanceId, instance, parentId, name, type);
       // The bound's other side (100,000 spans left open) is too slow a test for its one branch.
       /* c8 ignore next */
       if (this.#openSpans.size < MAX_TRACKED_OPEN_SPANS) trackOpenSpan(this.#openSpans, span);
+      // Nothing below throws: once the sink is told of the span, it is returned, so it will be ended
+      // (at the bottom of a recursion, the stack may run out above, before anything was recorded).
+      this.spansStarted++;
+      try {
+        const sink = mode === undefined ? this.sink : (mode.sink ?? this.sink);
+        sink.spanStarted(event);
+      } catch (error) {
+        this.failed('the sink\'s spanStarted()', error);
+      }
       return span;
     } catch (error) {
       instanceSpanClosed(instance);
@@ -307,6 +311,11 @@ export class Recorder implements SpanOwner {
    * Ends a span: always tells the sink (a result that cannot be handled is replaced by a
    * placeholder) and always uncounts the span from its instance, whatever fails. `finishedAtMs` is
    * given by bridges for spans that ended elsewhere; else now.
+   *
+   * Called from the user's stack (`span.cancel()`, a synchronous `fn` returning), it may run out of
+   * stack at the very bottom of a recursion. If that happens before the sink is told, the whole end
+   * is done again later with stack to spare (deferred.ts), with the same end time; `retried`
+   * marks that second attempt, after which a failure is reported like any other.
    */
   endSpan(
     span: Span,
@@ -316,27 +325,58 @@ export class Recorder implements SpanOwner {
     result: unknown,
     isError: boolean,
     finishedAtMs?: number,
+    retried = false,
   ): void {
+    if (deferredWork.length !== 0) retryDeferred(); // ends left at the bottom of the stack, now shallower
     untrackOpenSpan(span);
     if (isInstanceFinished(instance as Instance)) {
       // The default instance was finished by shutdown() while this span was open.
       this.droppedAfterShutdown++;
       return;
     }
+    const endedAtMs = finishedAtMs ?? Date.now();
+    let told = false;
     try {
       let resultJson: string | undefined;
       if (result !== undefined) {
-        if (!isError && this.#validate !== VALIDATE_OFF && type?.result !== undefined) result = this.#parseResult(type, result);
+        if (!isError && this.#validate !== VALIDATE_OFF && type?.result !== undefined && type.validate !== false) result = this.#parseResult(type, result);
         resultJson = this.#snapshot(result, type, span.name, 'result');
       }
-      this.spansEnded++;
       const mode = (instance as Instance).mode;
       const sink = mode === undefined ? this.sink : (mode.sink ?? this.sink);
-      sink.spanEnded({ id: span.id, instanceId: span.instanceId, status, resultPayloadJson: resultJson, finishedAt: isoTime(finishedAtMs ?? Date.now()) });
+      const event = { id: span.id, instanceId: span.instanceId, status, resultPayloadJson: resultJson, finishedAt: isoTime(endedAtMs) };
+      told = true;
+      this.spansEnded++;
+      sink.spanEnded(event);
     } catch (error) {
-      this.failed('ending a span', error);
-    } finally {
+      // Reached only when the stack runs out at this very call: test/tracing/stack-guard.ts tries every level near the bottom, which reaches it on some runs, not deterministically.
+      /* c8 ignore next 5 */
+      if (!told && !retried && error instanceof RangeError) {
+        // Nothing recorded yet (untracking is idempotent): done again once there is stack to spare.
+        deferredWork.push(() => this.endSpan(span, instance, type, status, result, isError, endedAtMs, true));
+        return;
+      }
+      this.#failedAfterEnd(error);
+    }
+    // The end is recorded: from here on nothing may throw, or the caller would record it twice.
+    try {
       instanceSpanClosed(instance as Instance);
+      // Reached only when the stack runs out at this very call: test/tracing/stack-guard.ts tries every level near the bottom, which reaches it on some runs, not deterministically.
+      /* c8 ignore next 4 */
+    } catch (error) {
+      this.#failedAfterEnd(error);
+      deferredWork.push(() => instanceSpanClosed(instance as Instance));
+    }
+  }
+
+  /** `failed()` once a span's end is recorded: never throws, even out of stack (the count alone then). */
+  #failedAfterEnd(error: unknown): void {
+    try {
+      this.failed('ending a span', error);
+      // Reached only when the stack runs out at this very call: test/tracing/stack-guard.ts tries every level near the bottom, which reaches it on some runs, not deterministically.
+      /* c8 ignore next 3 */
+    } catch {
+      this.telemetryErrors++; // calling failed() overflowed: counted here (twice at worst, never lost)
     }
   }
 

@@ -21,6 +21,14 @@ export interface SpanTypeDefinition<Params extends z.ZodType | undefined, Result
   /** The zod schema of the span's result; types `span.setResult` and shapes the result payload. */
   readonly result?: Result;
   /**
+   * Whether payloads and results are checked against `params` and `result` at run time (as the
+   * tracer's `validatePayloads` says). `false` for a type whose payloads your code builds itself
+   * (an integration): the schemas then still type the payloads and are registered with the
+   * instance, and the call skips a zod parse per payload (tens of microseconds for a large one).
+   * @default true
+   */
+  readonly validate?: boolean;
+  /**
    * Keys and key paths masked in this type's payloads and results, on top of the tracer's `redact`.
    * Setting it (even to `[]`) also turns off the data-risk default: a type whose `dataRisk` includes
    * a sensitive category (secrets, health, financial, GDPR special categories, minors, criminal
@@ -40,6 +48,8 @@ interface SpanTypeFields {
   readonly dataRisk: DataRisk | undefined;
   readonly params: z.ZodType | undefined;
   readonly result: z.ZodType | undefined;
+  /** Checked at run time (see `SpanTypeDefinition.validate`). */
+  readonly validate: boolean;
 }
 
 /**
@@ -57,7 +67,7 @@ export interface SpanType<Params = Record<string, unknown> | undefined, Result =
 
 type InputOf<Schema, Otherwise> = Schema extends z.ZodType ? z.input<Schema> : Otherwise;
 
-const DEFINITION_KEYS = ['name', 'title', 'description', 'template', 'dataRisk', 'params', 'result', 'redact'] as const;
+const DEFINITION_KEYS = ['name', 'title', 'description', 'template', 'dataRisk', 'params', 'result', 'validate', 'redact'] as const;
 const ANY_OBJECT_SCHEMA = { type: 'object' } as const;
 
 /**
@@ -84,6 +94,7 @@ export function defineSpanType<
       invalidOption(key, 'a zod schema', schema);
     }
   }
+  if (definition.validate !== undefined && typeof definition.validate !== 'boolean') invalidOption('validate', 'true or false', definition.validate);
   if (definition.dataRisk !== undefined && !DataRisk.safeParse(definition.dataRisk).success) {
     invalidOption('dataRisk', 'a data-risk profile (action_profile, params_data_categories, result_data_categories)', definition.dataRisk);
   }
@@ -100,8 +111,9 @@ class DefinedSpanType implements SpanType<never, never> {
 
   constructor(name: string, definition: SpanTypeDefinition<z.ZodType | undefined, z.ZodType | undefined>) {
     const { title, description, template, dataRisk, params, result } = definition;
+    const validate = definition.validate ?? true;
     // Every instance gets the same keys in the same order: one object shape for all span types.
-    const fields: SpanTypeFields = { name, title, description, template, dataRisk, params, result };
+    const fields: SpanTypeFields = { name, title, description, template, dataRisk, params, result, validate };
     Object.assign(this, fields);
     this.redact = definition.redact === undefined ? undefined : checkRedactList('redact', definition.redact);
   }

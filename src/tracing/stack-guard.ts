@@ -15,20 +15,15 @@ export const CHECK_FROM_DEPTH = 32;
 /** Frames of `descend` that must fit: what the tracer's work at one span may need, with margin. */
 const RESERVE_FRAMES = 2000;
 
-/** Spans open on the current synchronous stack (their `fn` is running and has not yet returned). */
-let depth = 0;
-
-export function enterSpan(): void {
-  depth++;
-}
-
-export function leaveSpan(): void {
-  depth--;
-}
+/**
+ * Spans open on the current synchronous stack (their `fn` is running and has not yet returned).
+ * A field, not functions: counting must not itself need stack at the bottom of a recursion.
+ */
+export const nesting = { depth: 0 };
 
 /** Whether the next span should run untraced: deep enough to check, and too little stack left. */
 export function stackIsLow(): boolean {
-  if (depth < CHECK_FROM_DEPTH) return false;
+  if (nesting.depth < CHECK_FROM_DEPTH) return false;
   try {
     descend(RESERVE_FRAMES);
     return false;

@@ -3,11 +3,12 @@ import { bindEmitterToContext, bindToContext, contextStorage, currentFrame, type
 import { Instance, NOOP_INSTANCE } from './instance.js';
 import { assertOptionsObject, check, rejectUnknownKeys } from '../util/option-checks.js';
 import { Recorder, type TracerCounters } from './recorder.js';
-import { OUTCOME_ERROR, settle, trackResult } from './settle.js';
+import { OUTCOME_ERROR, settle, trackHandedOn, trackResult } from './settle.js';
 import { DROP_REASONS, type DeliveryStats, type DropReason, type SpanSink } from '../sinks/span-sink.js';
 import { PayloadValidationError, type SpanType } from './span-types.js';
 import { NOOP_SPAN, Span } from './span.js';
-import { enterSpan, leaveSpan, stackIsLow } from './stack-guard.js';
+import { nesting, stackIsLow } from './stack-guard.js';
+import { deferredWork, retryDeferred, runDeferred } from './deferred.js';
 import { resolveTracerOptions, type TracerOptions } from './tracer-options.js';
 import { contextHeaders, readContext, type PropagationSource } from './propagation.js';
 import { watchProcess } from './process-hooks.js';
@@ -92,23 +93,46 @@ export class Tracer {
       fn = payload as (span: Span) => T;
       payload = undefined;
     }
+    if (deferredWork.length !== 0) retryDeferred();
     // This frame stays on the stack while `fn` runs (in a recursion, once per level): everything
     // else is done in #openSpan, whose frame is gone by then.
-    const next = this.#openSpan(spanType, payload);
+    let next: ContextFrame | undefined;
+    try {
+      next = this.#openSpan(spanType, payload);
+    } catch (error) {
+      // Out of stack calling #openSpan (its own errors are handled inside, but for a bad payload).
+      if (!(error instanceof RangeError)) throw error;
+      this.#core!.spansSkippedStackDepth++;
+    }
     if (next === undefined) return fn(NOOP_SPAN);
     const span = next.span as Span;
     let value: T;
     const bridge = contextBridge;
-    enterSpan();
+    nesting.depth++;
     try {
       value = bridge === undefined ? contextStorage().run(next, fn, span) : contextStorage().run(next, () => bridge.run(span, next.instance as Instance, fn));
     } catch (error) {
-      span[settle](OUTCOME_ERROR, error);
+      try {
+        span[settle](OUTCOME_ERROR, error);
+      } catch {
+        // Out of stack calling it (the bottom of a recursion): ended later (deferred.ts).
+        deferredWork.push(() => span[settle](OUTCOME_ERROR, error));
+      }
       throw error;
     } finally {
-      leaveSpan();
+      nesting.depth--;
     }
-    return trackResult(value, span, next);
+    try {
+      return trackResult(value, span, next);
+      // Reached only when the stack runs out at this very call: test/tracing/stack-guard.ts tries every level near the bottom, which reaches it on some runs, not deterministically.
+      /* c8 ignore start */
+    } catch {
+      // Out of stack once `fn` returned (the bottom of a recursion): `value` goes back unchanged,
+      // and the span follows it later, with stack to spare (deferred.ts).
+      deferredWork.push(() => trackHandedOn(value, span, next));
+      return value;
+    }
+    /* c8 ignore stop */
   }
 
   /** Opens a span in the current context: its frame, or `undefined` when the call runs untraced. */
@@ -292,6 +316,7 @@ export class Tracer {
   flush(options?: FlushOptions): Promise<boolean> {
     const core = this.#core;
     if (core === undefined) return Promise.resolve(true);
+    runDeferred(); // span ends left by a recursion that ran out of stack, if their microtask could not be queued
     const timeoutMs = this.#timeoutMs(options);
     return this.#delivered(settleWithin(core, 'flush', (ms) => core.sink.flush(ms), timeoutMs));
   }
@@ -331,6 +356,7 @@ export class Tracer {
     const timeoutMs = this.#timeoutMs(options);
     this.#closed = true;
     this.#unwatch?.();
+    runDeferred();
     core.cancelUnendedAtShutdown(); // before the sink's shutdown flush: these finishes go out with it
     core.finishDefaultInstance();
     return (this.#shutdown = this.#delivered(settleWithin(core, 'shutdown', (ms) => core.sink.shutdown(ms), timeoutMs)));

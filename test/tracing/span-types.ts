@@ -52,6 +52,7 @@ t.test('defineSpanType() rejects a bad definition, naming the key', async (t) =>
   t.throws(() => defineSpanType({ name: 'x', result: null as never }), { message: /Expected `result` to be a zod schema/ });
   t.throws(() => defineSpanType({ name: 'x', dataRisk: { action_profile: { read_data: 'maybe' } } as never }), { message: /Expected `dataRisk` to be a data-risk profile/ });
   t.throws(() => defineSpanType({ name: 'x', param: z.object({}) } as never), { message: /Unknown option `param` for defineSpanType/ });
+  t.throws(() => defineSpanType({ name: 'x', validate: 'no' as never }), { message: /Expected `validate` to be true or false/ });
 });
 
 t.test('PayloadValidationError says which span type and fields, and what to do', async (t) => {

@@ -1,13 +1,13 @@
 import t from 'tap';
 import { outputOf, spawnScript } from '../fixtures/child-env.js';
-import { CHECK_FROM_DEPTH, enterSpan, leaveSpan, stackIsLow } from '../../src/tracing/stack-guard.js';
+import { CHECK_FROM_DEPTH, nesting, stackIsLow } from '../../src/tracing/stack-guard.js';
 import type { Span } from '../../src/tracing/span.js';
-import type { Tracer } from '../../src/tracing/tracer.js';
+import { Tracer } from '../../src/tracing/tracer.js';
 import { memoryTracer } from '../fixtures/tracer.js';
 
 t.test('stackIsLow() is false near the top of the stack, and only checks deep span nesting', async (t) => {
   t.equal(stackIsLow(), false);
-  for (let i = 0; i < CHECK_FROM_DEPTH; i++) enterSpan();
+  nesting.depth += CHECK_FROM_DEPTH;
   t.equal(stackIsLow(), false, 'checked, and there is room');
   let low = false;
   const descend = (n: number): void => {
@@ -19,7 +19,7 @@ t.test('stackIsLow() is false near the top of the stack, and only checks deep sp
   };
   descend(0);
   t.equal(low, true, 'at the bottom of the stack');
-  for (let i = 0; i < CHECK_FROM_DEPTH; i++) leaveSpan();
+  nesting.depth -= CHECK_FROM_DEPTH;
 });
 
 /** Whether `frames` more small frames fit on the stack here. */
@@ -117,6 +117,93 @@ t.test("a span too shallow to be checked whose own start runs out of stack runs 
   t.equal(skipped, true);
   t.ok(ran > 0, 'fn ran');
   t.equal(tracer.stats().telemetryErrors, 0);
+});
+
+/** At most this many stack levels nearest the bottom are tried, one call each. */
+const LEVELS = 3000;
+
+/**
+ * Calls `tracer.withSpan()` once at each of the LEVELS stack levels nearest the bottom, straight from
+ * the recursing function (no helper frame in between), and counts where it threw before or after
+ * running fn.
+ */
+function withSpanAtEveryLevel(tracer: Tracer): { calls: number; threwBeforeFn: number; threwAfterFn: number } {
+  const outcome = { calls: 0, threwBeforeFn: 0, threwAfterFn: 0 };
+  const climb = (): void => {
+    try {
+      climb();
+    } catch {
+      // The bottom.
+    }
+    if (outcome.calls >= LEVELS) return;
+    outcome.calls++;
+    let ran = false;
+    try {
+      tracer.withSpan('bottom', { list: [1, 2, 3] }, () => {
+        ran = true;
+        return { done: true };
+      });
+    } catch {
+      if (ran) outcome.threwAfterFn++;
+      else outcome.threwBeforeFn++;
+    }
+  };
+  climb();
+  return outcome;
+}
+
+t.test('at every level near the bottom of the stack, outside nested spans, withSpan throws no more than untraced, and every span it starts ends', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  // Before: at the level where calling #openSpan overflowed, withSpan threw RangeError without
+  // running fn; where the span's end overflowed, spans were started and never ended (not even by
+  // shutdown), and stats() no longer added up.
+  const untraced = withSpanAtEveryLevel(new Tracer({ enabled: false }));
+  const traced = withSpanAtEveryLevel(tracer);
+  // Where withSpan then calls fn with no room left for it, the overflow is the program's own call,
+  // exactly as with tracing disabled (same frames).
+  t.ok(traced.threwBeforeFn <= untraced.threwBeforeFn, `threw before fn: ${traced.threwBeforeFn} traced, ${untraced.threwBeforeFn} untraced`);
+  t.equal(traced.threwAfterFn, 0);
+  await new Promise((resolve) => setImmediate(resolve)); // ends deferred to microtasks
+  const stats = tracer.stats();
+  t.ok(stats.spansSkippedStackDepth > 0, 'some levels had no room for the tracer: run untraced, counted');
+  t.ok(stats.spansStarted + stats.spansSkippedStackDepth >= LEVELS - traced.threwBeforeFn, 'each call withSpan could enter was traced or counted as skipped');
+  t.equal(stats.spansEnded, stats.spansStarted, 'every span started was ended');
+  t.equal(stats.telemetryErrors, 0);
+  t.same(new Set(sink.spans().map((span) => span.status)), new Set(['complete']));
+  t.equal(sink.spans().length, stats.spansStarted);
+});
+
+t.test('at every level near the bottom of the stack, a span cancelled there ends, and nothing is recorded twice', async (t) => {
+  const { tracer, sink } = memoryTracer(t);
+  let calls = 0;
+  const climb = (): void => {
+    try {
+      climb();
+    } catch {
+      // The bottom.
+    }
+    if (calls >= LEVELS) return;
+    calls++;
+    try {
+      tracer.withSpan('bottom', {}, (span) => span.cancel('at the bottom'));
+    } catch {
+      // Where even the call to span.cancel() overflows, the RangeError is the program's own call's.
+    }
+  };
+  climb();
+  await new Promise((resolve) => setImmediate(resolve));
+  const stats = tracer.stats();
+  t.ok(stats.spansStarted > LEVELS / 2);
+  t.equal(stats.spansEnded, stats.spansStarted, 'every span started was ended');
+  t.equal(sink.spans().length, stats.spansStarted, 'each once');
+  t.notOk(sink.spans().some((span) => span.status === 'active'));
+  const spansWith = (status: string) => sink.spans().filter((span) => span.status === status);
+  t.ok(spansWith('cancelled').length > LEVELS / 2, 'cancelled');
+  // Where fn itself could not be called (its own frame overflowed), the span failed with that error.
+  const failed = spansWith('failed');
+  t.same(new Set(failed.map((span) => (span.resultPayload?.error as { type?: string } | undefined)?.type)), new Set(failed.length === 0 ? [] : ['RangeError']));
+  // A cancel that ran out of stack is redone later: by then fn has returned and the span ended as complete.
+  t.ok(spansWith('complete').length <= 5, 'complete only where the cancel itself was deferred');
 });
 
 t.test('a recursion with a span at every level goes as deep as the stack allows, and the tracer never overflows', async (t) => {

@@ -111,6 +111,18 @@ t.test('.withSpan() parses the result with the span type\'s result schema', asyn
   t.match(logger.messages('warn'), [/result of span type "agent:llm" does not match its result schema/]);
 });
 
+t.test('a span type defined with validate: false is not checked at run time, and its schemas are still registered', async (t) => {
+  const unchecked = defineSpanType({ name: 'agent:built', params: z.object({ model: z.string() }), result: z.object({ text: z.string() }), validate: false });
+  const { tracer, sink, logger } = memoryTracer(t, { spanTypes: [unchecked], validatePayloads: 'throw' });
+  const value = tracer.withSpan(unchecked, { model: 1 } as never, () => ({ text: 2, extra: true }) as never);
+  t.same(value, { text: 2, extra: true }, "fn ran: validatePayloads 'throw' did not refuse the payload");
+  t.same(sink.spans()[0]?.payload, { model: 1 });
+  t.same(sink.spans()[0]?.resultPayload, { text: 2, extra: true }, 'the result as returned, not parsed');
+  t.equal(tracer.stats().payloadValidationFailures, 0);
+  t.same(logger.lines, []);
+  t.match(unchecked.schemaEntry(), { params_schema: { properties: { model: { type: 'string' } } }, result_schema: { properties: { text: { type: 'string' } } } });
+});
+
 t.test('.withSpan() captures the payload as it was when the span started', async (t) => {
   const { tracer, sink } = memoryTracer(t);
   const payload = { items: ['a'] };

@@ -5,6 +5,7 @@ import { genAiUsageSchema } from '../genai.js';
 /** A Messages call (`messages.create`, `.parse`, `.stream()`). */
 export const anthropicMessages = defineSpanType({
   name: 'anthropic:messages',
+  validate: false, // built by the wrapper from the client's own request and answer: the schemas type and document them
   title: 'Anthropic message',
   description: 'One call of the Anthropic Messages API: the request, the answer and its token usage',
   template: '{{model}}',
@@ -31,6 +32,7 @@ export const anthropicMessages = defineSpanType({
 /** A token count (`messages.countTokens`): the request and its input tokens. */
 export const anthropicCountTokens = defineSpanType({
   name: 'anthropic:count_tokens',
+  validate: false, // built by the wrapper from the client's own request and answer: the schemas type and document them
   title: 'Anthropic token count',
   description: 'One call of the Anthropic token counting API',
   template: '{{model}}',

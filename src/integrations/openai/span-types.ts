@@ -26,6 +26,7 @@ const answer = {
 /** A Chat Completions call (`chat.completions.create`, `.parse`, `.stream`, `.runTools`). */
 export const openaiChat = defineSpanType({
   name: 'openai:chat',
+  validate: false, // built by the wrapper from the client's own request and answer: the schemas type and document them
   title: 'OpenAI chat completion',
   description: 'One call of the OpenAI Chat Completions API: the request, the answer and its token usage',
   template: '{{model}}',
@@ -36,6 +37,7 @@ export const openaiChat = defineSpanType({
 /** A Responses call (`responses.create`, `.parse`, `.stream`). */
 export const openaiResponses = defineSpanType({
   name: 'openai:responses',
+  validate: false, // built by the wrapper from the client's own request and answer: the schemas type and document them
   title: 'OpenAI response',
   description: 'One call of the OpenAI Responses API: the request, the answer and its token usage',
   template: '{{model}}',
@@ -46,6 +48,7 @@ export const openaiResponses = defineSpanType({
 /** An Embeddings call (`embeddings.create`); the vectors are not recorded, only their count and size. */
 export const openaiEmbeddings = defineSpanType({
   name: 'openai:embeddings',
+  validate: false, // built by the wrapper from the client's own request and answer: the schemas type and document them
   title: 'OpenAI embeddings',
   description: 'One call of the OpenAI Embeddings API: the input, how many vectors of which size, and the token usage',
   template: '{{model}}',
