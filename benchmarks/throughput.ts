@@ -97,6 +97,11 @@ interface Result {
   readonly startRss: number;
   readonly sampledPeakRss: number;
   readonly maxRss: number;
+  /** `process.memoryUsage()` before the first span and at the sampled peak. */
+  readonly atStart: NodeJS.MemoryUsage;
+  readonly atPeak: NodeJS.MemoryUsage;
+  /** `process.memoryUsage()` when the last span ended (delivery not started in a burst). */
+  readonly atProduced: NodeJS.MemoryUsage;
   readonly dropped: Record<string, number>;
 }
 
@@ -112,7 +117,8 @@ async function runScenario(key: string): Promise<Result> {
 
   const stopProfile = await startProfile();
   await server.profile('start');
-  const startRss = process.memoryUsage.rss();
+  const atStart = process.memoryUsage();
+  const startRss = atStart.rss;
   const sampler = new PeakRssSampler(10).start();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -124,6 +130,7 @@ async function runScenario(key: string): Promise<Result> {
   });
   const produced = performance.now();
   const producedCpu = process.cpuUsage(cpu0);
+  const atProduced = process.memoryUsage();
   sampler.sample();
   const flushOk = await tracer.flush({ timeoutMs: 120_000 });
   const t1 = performance.now();
@@ -156,6 +163,9 @@ async function runScenario(key: string): Promise<Result> {
     startRss,
     sampledPeakRss: rss.sampledPeakBytes,
     maxRss: rss.maxRssBytes,
+    atStart,
+    atPeak: rss.atPeak,
+    atProduced,
     dropped: { ...stats.dropped },
   };
 }
@@ -183,7 +193,7 @@ if (scenarioArg) {
     results.push({ ...middle, rates: runs.map((r) => rate(r) * 1000) });
   }
   printTable(
-    ['scenario', 'spans', 'on server', 'lost', 'time to flush ms', 'of which producing', 'spans/s (median)', 'spans/s (all runs)', 'req (client)', 'req (server)', 'req/span', 'client CPU us/span (producing + delivering)', 'server CPU us/span', 'RSS at start', 'peak RSS (sampled)', 'maxRSS', 'drops'],
+    ['scenario', 'spans', 'on server', 'lost', 'time to flush ms', 'of which producing', 'spans/s (median)', 'spans/s (all runs)', 'req (client)', 'req (server)', 'req/span', 'client CPU us/span (producing + delivering)', 'server CPU us/span', 'RSS at start', 'peak RSS (sampled)', 'maxRSS', 'V8 heap / external at start, end of producing, peak', 'drops'],
     results.map((r) => [
       r.scenario,
       formatNumber(r.spans),
@@ -201,6 +211,7 @@ if (scenarioArg) {
       formatMb(r.startRss),
       formatMb(r.sampledPeakRss),
       formatMb(r.maxRss),
+      [r.atStart, r.atProduced, r.atPeak].map((m) => `${formatMb(m.heapTotal)} / ${formatMb(m.external)}`).join(', '),
       Object.entries(r.dropped).filter(([, n]) => n > 0).map(([reason, n]) => `${reason}=${n}`).join(' ') || '0',
     ]),
   );
@@ -214,6 +225,7 @@ if (scenarioArg) {
     'req (server): requests the server process counted in the same interval. client CPU: process.cpuUsage() of this process over the interval, ' +
       'split at the end of producing (the burst never lets the loop turn, so the part after it is delivery alone); server CPU: the server process\'s own cpuUsage().',
     'RSS at start: after imports, server start and warm-up, just before the first measured span. peak RSS (sampled): process.memoryUsage.rss() every 10 ms (only when the loop turns); maxRSS: process.resourceUsage().maxRSS (whole process life).',
+    'V8 heap / external: process.memoryUsage() heapTotal (committed V8 heap) and external (Buffers and typed arrays: the held operations and request bodies) before the first span, when the last span ended and at the sampled peak.',
     'targets (burst): >= 50,000 spans/s, none lost, <= 0.02 requests per span, peak RSS <= 130 MB (issue #14).',
   ]);
 }

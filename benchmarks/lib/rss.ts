@@ -6,12 +6,15 @@
  */
 export class PeakRssSampler {
   #peak = 0;
+  /** `process.memoryUsage()` at the sampled peak (heap, external and ArrayBuffer bytes). */
+  #atPeak: NodeJS.MemoryUsage | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(readonly intervalMs = 5) {}
 
   start(): this {
-    this.#peak = process.memoryUsage.rss();
+    this.#atPeak = process.memoryUsage();
+    this.#peak = this.#atPeak.rss;
     this.#timer = setInterval(() => this.sample(), this.intervalMs);
     this.#timer.unref();
     return this;
@@ -20,13 +23,19 @@ export class PeakRssSampler {
   /** Takes one sample now (call it at points where the loop may not turn for a while). */
   sample(): void {
     const rss = process.memoryUsage.rss();
-    if (rss > this.#peak) this.#peak = rss;
+    if (rss > this.#peak) {
+      this.#peak = rss;
+      this.#atPeak = process.memoryUsage();
+    }
   }
 
-  /** Stops sampling; returns the sampled peak and the kernel's maxRSS, both in bytes. */
-  stop(): { sampledPeakBytes: number; maxRssBytes: number } {
+  /**
+   * Stops sampling; returns the sampled peak and the kernel's maxRSS, both in bytes, and what
+   * `process.memoryUsage()` said at the sampled peak.
+   */
+  stop(): { sampledPeakBytes: number; maxRssBytes: number; atPeak: NodeJS.MemoryUsage } {
     this.sample();
     clearInterval(this.#timer);
-    return { sampledPeakBytes: this.#peak, maxRssBytes: process.resourceUsage().maxRSS * 1024 };
+    return { sampledPeakBytes: this.#peak, maxRssBytes: process.resourceUsage().maxRSS * 1024, atPeak: this.#atPeak! };
   }
 }

@@ -7,7 +7,8 @@
  * the heap, both freed only when the garbage collector gets to them: during a burst, tens of
  * megabytes of dead bodies. Written into a reused Buffer, a body costs nothing after its request.
  */
-import { BULK_ENVELOPE_LENGTH } from './operations.js';
+import { BULK_ENVELOPE_LENGTH, bulkHead } from './operations.js';
+import type { Operation, OperationTable } from './operations.js';
 
 const HEAD = '{"items":[';
 /** Bytes of `],"idempotency_key":"<21>"}`: what follows the items. */
@@ -51,6 +52,32 @@ export class BulkBody {
     }
     if (separator === 1) this.#buffer[this.#length++] = 0x2c; // ','
     this.#length += this.#buffer.write(item, this.#length, 'utf8');
+    this.count++;
+    return true;
+  }
+
+  /**
+   * Appends operation `op` of `table` as a bulk item when it fits, its texts copied as bytes from
+   * where the table holds them; the first item always fits (in a larger Buffer if it must). Returns
+   * whether it was written.
+   */
+  addOperation(table: OperationTable, op: Operation): boolean {
+    const head = bulkHead(table, op);
+    const separator = this.count === 0 ? 0 : 1;
+    const at = this.#length + separator;
+    // Most items fit by their upper bound; near the end of the Buffer, measure exactly.
+    if (at + table.bound(op, head) + TAIL_LENGTH > this.#buffer.length) {
+      const needed = table.write(op, head, true, undefined, at) + TAIL_LENGTH;
+      if (needed > this.#buffer.length) {
+        if (this.count > 0) return false;
+        // One item larger than a batch goes alone, in a Buffer of its own size (not kept afterwards).
+        const larger = Buffer.allocUnsafeSlow(needed);
+        this.#buffer.copy(larger, 0, 0, this.#length);
+        this.#buffer = larger;
+      }
+    }
+    if (separator === 1) this.#buffer[this.#length] = 0x2c; // ','
+    this.#length = table.write(op, head, true, this.#buffer, at);
     this.count++;
     return true;
   }

@@ -1,3 +1,5 @@
+import { fingerprint, fingerprintHigh, fingerprintLow } from './fingerprint.js';
+
 /**
  * The ids of the most recent dropped spans, so that their finishes and children are dropped too.
  *
@@ -7,8 +9,8 @@
  * strings kept each id alive through several young-generation collections, so that V8 counted them
  * as survivors and grew its young generation to the maximum (measured: 20-30 MB more RSS in the
  * outage benchmark). A typed array holds no object for the collector to copy. Remembering and
- * looking up are O(1); a lookup while nothing was ever remembered costs nothing. Two different ids
- * share a fingerprint with a probability of about 2^-64 per pair.
+ * looking up are O(1); a lookup while nothing was ever remembered costs nothing (see
+ * `fingerprint.ts`).
  */
 export class DroppedSpans {
   readonly #capacity: number;
@@ -22,9 +24,6 @@ export class DroppedSpans {
   readonly #ringLow: Uint32Array;
   #ringLength = 0;
   #next = 0;
-  // The fingerprint `#fingerprint()` computed last.
-  #h = 0;
-  #l = 0;
 
   constructor(capacity: number) {
     this.#capacity = capacity;
@@ -41,15 +40,18 @@ export class DroppedSpans {
 
   has(id: string): boolean {
     if (this.#ringLength === 0) return false;
-    this.#fingerprint(id);
-    return this.#find(this.#h, this.#l) >= 0;
+    fingerprint(id);
+    return this.#find(fingerprintHigh, fingerprintLow) >= 0;
   }
 
   /** Remembers `id`, forgetting the oldest id once `capacity` are remembered. */
   remember(id: string): void {
-    this.#fingerprint(id);
-    const h = this.#h;
-    const l = this.#l;
+    fingerprint(id);
+    this.rememberFingerprint(fingerprintHigh, fingerprintLow);
+  }
+
+  /** Remembers the id of fingerprint (`h`, `l`). */
+  rememberFingerprint(h: number, l: number): void {
     if (this.#ringLength < this.#capacity) {
       this.#ringHigh[this.#ringLength] = h;
       this.#ringLow[this.#ringLength] = l;
@@ -69,20 +71,6 @@ export class DroppedSpans {
     this.#used[slot] = 1;
     this.#high[slot] = h;
     this.#low[slot] = l;
-  }
-
-  /** Two independent 32-bit hashes of `id` (FNV-1a and a multiplicative one, each finalised), into `#h`, `#l`. */
-  #fingerprint(id: string): void {
-    let a = 0x811c9dc5;
-    let b = 0x9747b28c ^ id.length;
-    for (let index = 0; index < id.length; index++) {
-      const code = id.charCodeAt(index);
-      a = Math.imul(a ^ code, 0x01000193);
-      b = Math.imul(b ^ code, 0x5bd1e995);
-      b ^= b >>> 15;
-    }
-    this.#h = mix(a);
-    this.#l = mix(b ^ a);
   }
 
   #find(h: number, l: number): number {
@@ -112,15 +100,4 @@ export class DroppedSpans {
     }
     this.#used[hole] = 0;
   }
-}
-
-/** murmur3's 32-bit finaliser, as an unsigned 32-bit integer. */
-function mix(hash: number): number {
-  let h = hash;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

@@ -1,22 +1,24 @@
 import { nanoid } from 'nanoid';
 import type { DropReason, InstanceRegistration, SpanEndEvent, SpanStartEvent } from '../sinks/span-sink.js';
-import { CREATE, DONE, DROPPED, IN_FLIGHT, INSTANCE_FINISH, InstanceState, Operation, QUEUED, REGISTER, SPAN_FINISH, START } from './operations.js';
+import { CREATE, DONE, DROPPED, IN_FLIGHT, INSTANCE_FINISH, InstanceState, OperationTable, QUEUED, REGISTER, SPAN_FINISH, START } from './operations.js';
+import type { Operation } from './operations.js';
 import { DroppedSpans } from './dropped-spans.js';
+import { fingerprint, fingerprintHigh, fingerprintLow } from './fingerprint.js';
+import { SpanIndex } from './span-index.js';
 import type { DropLog } from './stats.js';
 
 /**
- * What one held operation costs beyond its payload's bytes, counted against `maxQueueBytes`: the
- * Operation object, its id and timestamp strings and its entry in the span index, plus the room the
- * garbage collector keeps around them. Measured: 325 bytes of live heap per queued create, 365 per
- * create carrying its finish (`--expose-gc`, 200,000 spans, Node 20); in the outage benchmark the
- * RSS grows by about 1.4 times the live heap. 512 keeps RSS growth within 1.5 x `maxQueueBytes` +
- * 16 MB on Node 20. Not on Node 24: there V8 grows its young generation to 64 MB once about 28,000
- * operations are held (they survive its collections), a step no per-operation figure models
- * (README, Benchmarks).
+ * What one held operation costs beyond its payload's bytes, counted against `maxQueueBytes`: its
+ * slot in the operation table's columns (129 bytes), its ids and timestamps in the text arena
+ * (about 120 bytes for a span's create) and its entry in the span index, all outside the V8 heap.
+ * Measured (`--expose-gc`, 60,000 and 99,000 held creates carrying their finishes, Node 20 and 24):
+ * 320-355 bytes beyond the payload, heap and external memory together; up to about 450 just after
+ * the columns double. 512 also covers the allocator's slack: in the outage benchmark the RSS grows
+ * by 36 MB (Node 24) and 46 MB (Node 20) for 32 MiB counted (README, Benchmarks).
  */
 export const OPERATION_OVERHEAD_BYTES = 512;
 
-/** What a text costs on the wire: its UTF-8 bytes (an upper bound of what V8 keeps for it too). */
+/** What a text costs on the wire: its UTF-8 bytes. */
 const utf8 = (text: string): number => Buffer.byteLength(text, 'utf8');
 
 /** How many dropped span ids are remembered, so their finishes and children are dropped too. */
@@ -30,10 +32,15 @@ const DROPPED_SPANS_KEPT = 10_000;
  * create. An instance finish also waits until no other operation of its instance is held. An
  * operation may leave when its dependency is confirmed or sits earlier in the same bulk batch. Held
  * operations stay linked until confirmed or dropped, so the list head is the oldest unresolved one.
+ *
+ * Operations live in an `OperationTable` (typed-array columns, texts in Buffers): a confirmed
+ * operation's slot is reused at once (a dependant then finds its dependency's slot changed: done);
+ * a dropped one's only after the next `cascade()`, so that its dependants see it dropped.
  */
 export class Outbox {
-  #head: Operation | undefined;
-  #tail: Operation | undefined;
+  readonly table = new OperationTable(nanoid(16));
+  #head: Operation = -1;
+  #tail: Operation = -1;
   #seq = 0;
   /** Linked operations (queued and in flight): what `maxQueueSize` bounds. */
   #held = 0;
@@ -42,11 +49,12 @@ export class Outbox {
   /** Payload bytes of the operations waiting (not in flight): a full batch by bytes leaves at once. */
   queuedBytes = 0;
   /** Creates not yet confirmed, by span id: for coalescing and for their dependants. */
-  readonly #spans = new Map<string, Operation>();
+  readonly #spans = new SpanIndex();
   readonly #instances = new Map<string, InstanceState>();
   readonly #droppedSpans = new DroppedSpans(DROPPED_SPANS_KEPT);
+  /** Slots of dropped operations, freed after the next cascade. */
+  #droppedSlots: Operation[] = [];
   #needsCascade = false;
-  readonly #keyPrefix = nanoid(16);
   #keys = 0;
   readonly #drops: DropLog;
   readonly #maxQueueSize: number;
@@ -83,10 +91,11 @@ export class Outbox {
 
   /** Sequence number of the oldest operation not yet resolved (Infinity when none). */
   get oldestSeq(): number {
-    return this.#head === undefined ? Number.POSITIVE_INFINITY : this.#head.seq;
+    return this.#head < 0 ? Number.POSITIVE_INFINITY : this.table.seq[this.#head]!;
   }
 
-  get head(): Operation | undefined {
+  /** The oldest operation held (-1: none); the next ones follow `table.next`. */
+  get head(): Operation {
     return this.#head;
   }
 
@@ -97,11 +106,13 @@ export class Outbox {
 
   /** Operations held (queued or in flight), and the spans they are about. O(n): for the exit report. */
   held(): { operations: number; spans: number } {
+    const table = this.table;
     const spans = new Set<string>();
     let operations = 0;
-    for (let op = this.#head; op !== undefined; op = op.next) {
-      operations += op.weight;
-      if (op.kind === CREATE || op.kind === SPAN_FINISH) spans.add(op.id);
+    for (let op = this.#head; op >= 0; op = table.next[op]!) {
+      operations += table.weight[op]!;
+      const kind = table.kind[op];
+      if (kind === CREATE || kind === SPAN_FINISH) spans.add(table.id(op));
     }
     return { operations, spans: spans.size };
   }
@@ -135,18 +146,21 @@ export class Outbox {
     return this.#held < size && this.#bytesHeld + bytes + OPERATION_OVERHEAD_BYTES <= total;
   }
 
-  #link(op: Operation, instance: InstanceState | undefined, countsForInstance: boolean): void {
-    op.instance = instance;
+  #link(op: Operation, bytes: number, instance: InstanceState | undefined, countsForInstance: boolean): void {
+    const table = this.table;
+    table.bytes[op] = bytes;
+    table.instance[op] = instance;
     if (instance !== undefined && countsForInstance) instance.held++;
-    op.prev = this.#tail;
-    if (this.#tail === undefined) this.#head = op;
-    else this.#tail.next = op;
+    table.prev[op] = this.#tail;
+    table.next[op] = -1;
+    if (this.#tail < 0) this.#head = op;
+    else table.next[this.#tail] = op;
     this.#tail = op;
     this.#held++;
     this.queuedEntries++;
-    this.queuedBytes += op.bytes;
+    this.queuedBytes += bytes;
     this.#queued++;
-    this.#bytesHeld += op.bytes + OPERATION_OVERHEAD_BYTES;
+    this.#bytesHeld += bytes + OPERATION_OVERHEAD_BYTES;
   }
 
   #rememberDroppedSpan(id: string): void {
@@ -154,22 +168,39 @@ export class Outbox {
     if (!this.closed) this.#droppedSpans.remember(id);
   }
 
+  /** The held create of span `id`, or -1. */
+  #create(id: string): Operation {
+    if (this.#spans.size === 0) return -1;
+    fingerprint(id);
+    return this.#spans.get(fingerprintHigh, fingerprintLow);
+  }
+
+  /** Makes `instance`'s register or start (when still held) the dependency of `op`. */
+  #dependOnInstance(op: Operation, instance: InstanceState | undefined): void {
+    if (instance !== undefined && instance.head >= 0 && this.table.seq[instance.head] === instance.headSeq) this.table.setDep(op, instance.head);
+  }
+
+  #setHead(instance: InstanceState | undefined, op: Operation): void {
+    if (instance !== undefined) {
+      instance.head = op;
+      instance.headSeq = this.table.seq[op]!;
+    }
+  }
+
   registerInstance(registration: InstanceRegistration, payload: string | undefined): void {
     this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
-    const instance = new InstanceState();
+    const instance = new InstanceState(registration.id);
     this.#instances.set(registration.id, instance);
     const bytes = payload === undefined ? 0 : utf8(payload);
     if (payload === undefined || !this.#admit(bytes)) {
       instance.dropped = true;
       return this.#refuse(payload === undefined ? 'serialization' : 'queue_overflow');
     }
-    const op = new Operation(REGISTER, seq, registration.id, registration.id, '');
-    op.payload = payload;
-    op.bytes = bytes;
-    instance.head = op;
-    this.#link(op, instance, true);
+    const op = this.table.add(REGISTER, seq, registration.id, '', undefined, '', '', payload);
+    this.#setHead(instance, op);
+    this.#link(op, bytes, instance, true);
   }
 
   startInstance(instanceId: string, timestamp: string): void {
@@ -179,10 +210,10 @@ export class Outbox {
     const instance = this.#instances.get(instanceId);
     if (instance?.dropped) return this.#refuse('dependency_dropped');
     if (!this.#admit(0)) return this.#refuse('queue_overflow');
-    const op = new Operation(START, seq, instanceId, instanceId, timestamp);
-    op.dep = instance?.head;
-    if (instance !== undefined) instance.head = op;
-    this.#link(op, instance, true);
+    const op = this.table.add(START, seq, instanceId, '', undefined, '', timestamp, '');
+    this.#dependOnInstance(op, instance);
+    this.#setHead(instance, op);
+    this.#link(op, 0, instance, true);
   }
 
   finishInstance(instanceId: string, status: string, timestamp: string): void {
@@ -194,10 +225,10 @@ export class Outbox {
     this.#instances.delete(instanceId);
     if (instance?.dropped) return this.#refuse('dependency_dropped');
     if (!this.#admit(0, true)) return this.#refuse('queue_overflow');
-    const op = new Operation(INSTANCE_FINISH, seq, instanceId, instanceId, timestamp);
-    op.status = status;
-    op.dep = instance?.head;
-    this.#link(op, instance, false);
+    const op = this.table.add(INSTANCE_FINISH, seq, instanceId, '', undefined, '', timestamp, '');
+    this.table.setStatus(op, status);
+    this.#dependOnInstance(op, instance);
+    this.#link(op, 0, instance, false);
   }
 
   spanStarted(span: SpanStartEvent): void {
@@ -205,8 +236,8 @@ export class Outbox {
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
     const instance = this.#instances.get(span.instanceId);
-    const dep = span.parentId === undefined ? undefined : this.#spans.get(span.parentId);
-    const parentDropped = span.parentId !== undefined && dep === undefined && this.#droppedSpans.has(span.parentId);
+    const dep = span.parentId === undefined ? -1 : this.#create(span.parentId);
+    const parentDropped = span.parentId !== undefined && dep < 0 && this.#droppedSpans.has(span.parentId);
     if (instance?.dropped || parentDropped) {
       this.#rememberDroppedSpan(span.id);
       return this.#refuse('dependency_dropped');
@@ -216,40 +247,44 @@ export class Outbox {
       this.#rememberDroppedSpan(span.id);
       return this.#refuse('serialization');
     }
-    const bytes = utf8(payload);
+    const table = this.table;
+    // Written first: the table tells the payload's UTF-8 bytes (one pass over it instead of two).
+    // The instance's id is written once, in its state, not with each of its spans.
+    const op = table.add(CREATE, seq, span.id, instance === undefined ? span.instanceId : '', span.parentId, span.schemaName, span.startedAt, payload);
+    const bytes = table.bodyBytes(op);
     if (!this.#admit(bytes)) {
+      table.free(op);
       this.#rememberDroppedSpan(span.id);
       return this.#refuse('queue_overflow');
     }
-    const op = new Operation(CREATE, seq, span.id, span.instanceId, span.startedAt);
-    op.parentId = span.parentId;
-    op.remote = span.remote === true;
-    op.schemaName = span.schemaName;
-    op.payload = payload;
-    op.bytes = bytes;
-    op.dep = dep ?? instance?.head;
-    this.#spans.set(span.id, op);
-    this.#link(op, instance, true);
+    if (instance !== undefined) table.useInstanceText(op);
+    if (span.remote === true) table.setRemote(op);
+    if (dep >= 0) table.setDep(op, dep);
+    else this.#dependOnInstance(op, instance);
+    fingerprint(span.id);
+    table.spanHigh[op] = fingerprintHigh;
+    table.spanLow[op] = fingerprintLow;
+    this.#spans.set(fingerprintHigh, fingerprintLow, op);
+    this.#link(op, bytes, instance, true);
   }
 
   spanEnded(span: SpanEndEvent): void {
     this.#enqueued++;
     const seq = ++this.#seq;
     if (this.closed) return this.#refuse('after_shutdown');
-    const create = this.#spans.get(span.id);
-    if (create === undefined && this.#droppedSpans.has(span.id)) return this.#refuse('dependency_dropped');
+    const create = this.#create(span.id);
+    if (create < 0 && this.#droppedSpans.has(span.id)) return this.#refuse('dependency_dropped');
     const result = span.resultPayloadJson;
     if (result !== undefined && typeof result !== 'string') return this.#refuse('serialization');
     const bytes = result === undefined ? 0 : utf8(result);
-    if (create !== undefined && create.state === QUEUED && create.attempts === 0) {
+    const table = this.table;
+    if (create >= 0 && table.state[create] === QUEUED && table.attempts[create] === 0) {
       // Coalesce: never sent, so its idempotency key was never used with another body. No new
       // entry: only the result's bytes must fit.
       if (this.#bytesHeld + bytes > this.#maxQueueBytes + this.#reserveBytes) return this.#refuse('queue_overflow');
-      create.status = span.status;
-      create.finishedAt = span.finishedAt;
-      create.result = result;
-      create.bytes += bytes;
-      create.weight = 2;
+      table.finish(create, span.status, span.finishedAt, result);
+      table.bytes[create]! += bytes;
+      table.weight[create] = 2;
       this.queuedBytes += bytes;
       this.#bytesHeld += bytes;
       this.#queued++;
@@ -257,12 +292,14 @@ export class Outbox {
       return;
     }
     if (!this.#admit(bytes, true)) return this.#refuse('queue_overflow');
-    const op = new Operation(SPAN_FINISH, seq, span.id, span.instanceId, span.finishedAt);
-    op.status = span.status;
-    op.result = result;
-    op.bytes = bytes;
-    op.dep = create;
-    this.#link(op, create?.instance ?? this.#instances.get(span.instanceId), true);
+    const instance = create < 0 ? this.#instances.get(span.instanceId) : table.instance[create];
+    const ownId = instance !== undefined && instance.id === span.instanceId;
+    const op = table.add(SPAN_FINISH, seq, span.id, ownId ? '' : span.instanceId, undefined, '', span.finishedAt, result ?? '');
+    if (ownId) table.useInstanceText(op);
+    table.setStatus(op, span.status);
+    if (result !== undefined) table.setHasResult(op);
+    if (create >= 0) table.setDep(op, create);
+    this.#link(op, bytes, instance, true);
   }
 
   /**
@@ -271,10 +308,11 @@ export class Outbox {
    * operation of its instance confirmed or in this batch.
    */
   eligible(op: Operation, stamp: number, inBatch: boolean): boolean {
-    const dep = op.dep;
-    if (dep !== undefined && dep.state !== DONE && !(inBatch && dep.state === IN_FLIGHT && dep.stamp === stamp)) return false;
-    if (op.kind === INSTANCE_FINISH && op.instance !== undefined) {
-      const instance = op.instance;
+    const table = this.table;
+    const depState = table.depState(op);
+    if (depState !== DONE && !(inBatch && depState === IN_FLIGHT && table.stamp[table.dep[op]!] === stamp)) return false;
+    const instance = table.instance[op];
+    if (table.kind[op] === INSTANCE_FINISH && instance !== undefined) {
       const inThisBatch = inBatch && instance.stamp === stamp ? instance.inBatch : 0;
       return instance.held - inThisBatch === 0;
     }
@@ -287,22 +325,24 @@ export class Outbox {
    * operation, without drawing random bytes for each.
    */
   giveKey(op: Operation): void {
-    if (op.key === '') op.key = this.#keyPrefix + (++this.#keys).toString(36);
+    if (this.table.keyNumber[op] === 0) this.table.keyNumber[op] = ++this.#keys;
   }
 
   /** Marks `op` as taken into batch `stamp`. */
   take(op: Operation, stamp: number): void {
-    op.state = IN_FLIGHT;
-    op.stamp = stamp;
+    const table = this.table;
+    table.state[op] = IN_FLIGHT;
+    table.stamp[op] = stamp;
     this.giveKey(op);
-    if (op.attempts > 0) this.#retried += op.weight;
-    op.attempts++;
+    const weight = table.weight[op]!;
+    if (table.attempts[op]! > 0) this.#retried += weight;
+    table.attempts[op]!++;
     this.queuedEntries--;
-    this.queuedBytes -= op.bytes;
-    this.#queued -= op.weight;
-    this.#inFlight += op.weight;
-    const instance = op.instance;
-    if (instance !== undefined && op.kind !== INSTANCE_FINISH) {
+    this.queuedBytes -= table.bytes[op]!;
+    this.#queued -= weight;
+    this.#inFlight += weight;
+    const instance = table.instance[op];
+    if (instance !== undefined && table.kind[op] !== INSTANCE_FINISH) {
       if (instance.stamp !== stamp) {
         instance.stamp = stamp;
         instance.inBatch = 0;
@@ -317,60 +357,71 @@ export class Outbox {
    * (`parent_not_found`) once `waitMs` have passed since the first such answer.
    */
   deferRemote(op: Operation, now: number, delayMs: number, waitMs: number): void {
-    if (op.firstMissingAt === 0) op.firstMissingAt = now;
-    if (now - op.firstMissingAt >= waitMs) return this.drop(op, 'parent_not_found');
-    op.notBefore = now + delayMs;
+    const table = this.table;
+    if (table.firstMissingAt[op] === 0) table.firstMissingAt[op] = now;
+    if (now - table.firstMissingAt[op]! >= waitMs) return this.drop(op, 'parent_not_found');
+    table.notBefore[op] = now + delayMs;
     this.requeue(op);
   }
 
   /** Puts an in-flight operation back in the queue, at its place. */
   requeue(op: Operation): void {
-    op.state = QUEUED;
+    const table = this.table;
+    table.state[op] = QUEUED;
     this.queuedEntries++;
-    this.queuedBytes += op.bytes;
-    this.#inFlight -= op.weight;
-    this.#queued += op.weight;
+    this.queuedBytes += table.bytes[op]!;
+    this.#inFlight -= table.weight[op]!;
+    this.#queued += table.weight[op]!;
   }
 
   #unlink(op: Operation): void {
-    if (op.prev === undefined) this.#head = op.next;
-    else op.prev.next = op.next;
-    if (op.next === undefined) this.#tail = op.prev;
-    else op.next.prev = op.prev;
-    op.prev = undefined;
-    op.next = undefined;
+    const table = this.table;
+    const prev = table.prev[op]!;
+    const next = table.next[op]!;
+    if (prev < 0) this.#head = next;
+    else table.next[prev] = next;
+    if (next < 0) this.#tail = prev;
+    else table.prev[next] = prev;
     this.#held--;
-    this.#bytesHeld -= op.bytes + OPERATION_OVERHEAD_BYTES;
-    if (op.state === QUEUED) {
+    const bytes = table.bytes[op]!;
+    const weight = table.weight[op]!;
+    this.#bytesHeld -= bytes + OPERATION_OVERHEAD_BYTES;
+    if (table.state[op] === QUEUED) {
       this.queuedEntries--;
-      this.queuedBytes -= op.bytes;
-      this.#queued -= op.weight;
-    } else this.#inFlight -= op.weight;
-    if (op.instance !== undefined && op.kind !== INSTANCE_FINISH) op.instance.held--;
-    if (op.kind === CREATE && this.#spans.get(op.id) === op) this.#spans.delete(op.id);
+      this.queuedBytes -= bytes;
+      this.#queued -= weight;
+    } else this.#inFlight -= weight;
+    const instance = table.instance[op];
+    const kind = table.kind[op];
+    if (instance !== undefined && kind !== INSTANCE_FINISH) instance.held--;
+    if (kind === CREATE) this.#spans.delete(table.spanHigh[op]!, table.spanLow[op]!, op);
   }
 
   /** The API confirmed `op` (an in-flight operation). */
   confirm(op: Operation): void {
+    const table = this.table;
     /* c8 ignore next: a response that lands after shutdown dropped what it answers */
-    if (op.state !== IN_FLIGHT) return;
+    if (table.state[op] !== IN_FLIGHT) return;
     this.#unlink(op);
-    op.state = DONE;
-    this.#sent += op.weight;
-    if (op.instance?.head === op) op.instance.head = undefined;
-    op.release();
-    op.instance = undefined;
+    this.#sent += table.weight[op]!;
+    const instance = table.instance[op];
+    if (instance !== undefined && instance.head === op) instance.head = -1;
+    table.free(op);
   }
 
   /** Gives `op` up; its queued dependants follow at the next `cascade()`. */
   drop(op: Operation, reason: DropReason): void {
+    const table = this.table;
+    const kind = table.kind[op];
+    // After close nothing new arrives that could depend on a dropped span.
+    if (kind === CREATE && !this.closed) this.#droppedSpans.rememberFingerprint(table.spanHigh[op]!, table.spanLow[op]!);
     this.#unlink(op);
-    op.state = DROPPED;
-    this.#drops.drop(reason, op.weight);
-    if (op.kind === CREATE) this.#rememberDroppedSpan(op.id);
-    if ((op.kind === REGISTER || op.kind === START) && op.instance !== undefined) op.instance.dropped = true;
-    op.release();
-    op.instance = undefined;
+    table.state[op] = DROPPED;
+    this.#drops.drop(reason, table.weight[op]!);
+    const instance = table.instance[op];
+    if ((kind === REGISTER || kind === START) && instance !== undefined) instance.dropped = true;
+    // Freed after the cascade: until then its dependants see it dropped.
+    this.#droppedSlots.push(op);
     this.#needsCascade = true;
   }
 
@@ -378,33 +429,33 @@ export class Outbox {
   cascade(): void {
     if (!this.#needsCascade) return;
     this.#needsCascade = false;
-    for (let op = this.#head; op !== undefined; ) {
-      const next = op.next;
-      if (op.state === QUEUED && op.dep?.state === DROPPED) this.drop(op, 'dependency_dropped');
+    const table = this.table;
+    for (let op = this.#head; op >= 0; ) {
+      const next = table.next[op]!;
+      if (table.state[op] === QUEUED && table.depState(op) === DROPPED) this.drop(op, 'dependency_dropped');
       op = next;
     }
+    this.#needsCascade = false;
+    for (const op of this.#droppedSlots) table.free(op);
+    this.#droppedSlots = [];
   }
 
   /**
-   * Drops everything held (shutdown deadline), in one O(n) pass of a few field writes per operation
-   * and one count: it runs at the deadline, so its cost is part of the time `shutdown()` allows.
-   * Dropped ids are not remembered (nothing arrives after close).
+   * Drops everything held (shutdown deadline), in one O(n) pass over the list and one count: it
+   * runs at the deadline, so its cost is part of the time `shutdown()` allows. Dropped ids are not
+   * remembered (nothing arrives after close).
    */
   dropAll(reason: DropReason): void {
+    const table = this.table;
     let weight = 0;
-    for (let op = this.#head; op !== undefined; ) {
-      const next = op.next;
-      weight += op.weight;
-      // DROPPED: a response still on its way finds nothing to resolve.
-      op.state = DROPPED;
-      op.prev = op.next = op.instance = undefined;
-      op.release();
-      op = next;
-    }
-    this.#head = this.#tail = undefined;
+    for (let op = this.#head; op >= 0; op = table.next[op]!) weight += table.weight[op]!;
+    // Every slot freed: a response still on its way finds nothing in flight to resolve.
+    table.clear();
+    this.#head = this.#tail = -1;
     this.#held = this.queuedEntries = this.queuedBytes = 0;
     this.#spans.clear();
     this.#instances.clear();
+    this.#droppedSlots = [];
     this.#needsCascade = false;
     this.#queued = this.#inFlight = this.#bytesHeld = 0;
     if (weight > 0) this.#drops.drop(reason, weight);

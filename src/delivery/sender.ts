@@ -4,7 +4,7 @@ import { isTransientError, PrefactorApiError, PrefactorAuthError, PrefactorRespo
 import { safeLog, silentLogger } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { BULK_TYPES, CREATE, singleRequest } from './operations.js';
-import type { Operation } from './operations.js';
+import type { Operation, OperationKind, OperationTable } from './operations.js';
 import { ApiHealth, NOTHING_HELD } from './api-health.js';
 import { isMissingReference, isUnanswered, itemVerdict, requestVerdict } from './verdicts.js';
 
@@ -65,6 +65,8 @@ const all = (ops: readonly Operation[], result: OperationResult): OperationResul
 export class Sender {
   readonly #client: PrefactorHttpClient;
   readonly #logger: Logger;
+  /** Where the operations sent are held. */
+  readonly #table: OperationTable;
   readonly #controllers = new Set<AbortController>();
   /** HTTP requests made, retries inside the client included. */
   requests = 0;
@@ -75,9 +77,10 @@ export class Sender {
   /** Told what the API's answers say about it as a whole (the delivery sink gives one that logs). */
   health = new ApiHealth(silentLogger, undefined, NOTHING_HELD);
 
-  constructor(client: PrefactorHttpClient, logger: Logger) {
+  constructor(client: PrefactorHttpClient, logger: Logger, table: OperationTable) {
     this.#client = client;
     this.#logger = logger;
+    this.#table = table;
   }
 
   /** Aborts every request in flight (shutdown deadline). */
@@ -105,7 +108,7 @@ export class Sender {
         unref: true,
         onRetry: (info) => {
           this.requests++;
-          for (const op of ops) this.retried += op.weight;
+          for (const op of ops) this.retried += this.#table.weight[op]!;
           safeLog(this.#logger, 'debug', `Retrying ${path} (${ops.length} operation(s)) in ${info.delayMs} ms: ${info.error.message}`);
           this.#heard(info.error, false);
           const retryAfterMs = (info.error as { retryAfterMs?: number }).retryAfterMs;
@@ -126,7 +129,7 @@ export class Sender {
     try {
       response = await this.#send(apiPath(PATHS.bulk), body, key, batch, onRetryAfter);
     } catch (error) {
-      this.#heard(error, isRedelivery(batch));
+      this.#heard(error, this.#isRedelivery(batch));
       return requestFailed(batch, error, true);
     }
     const outputs = response.outputs;
@@ -137,11 +140,12 @@ export class Sender {
     let transient = false;
     let tokenRefused = false;
     const terminate: Array<readonly [string, string]> = [];
+    const table = this.#table;
     const results = batch.map((op): OperationResult => {
-      const output = (outputs as Record<string, Answer | undefined>)[op.key];
+      const output = (outputs as Record<string, Answer | undefined>)[table.key(op)];
       if (output === undefined) return REQUEUED;
       if (output.status === 'success') {
-        collectTermination(op, output, terminate);
+        this.#collectTermination(op, output, terminate);
         return CONFIRMED;
       }
       const result = this.#refused(op, output.code, output.message, output.errors);
@@ -161,12 +165,12 @@ export class Sender {
 
   /** Sends `op` to its single endpoint. */
   async sendSingle(op: Operation, onRetryAfter: (delayMs: number) => void): Promise<SendOutcome> {
-    const { path, body } = singleRequest(op);
+    const { path, body } = singleRequest(this.#table, op);
     let response: Answer;
     try {
-      response = await this.#send(apiPath(path), body, op.key, [op], onRetryAfter);
+      response = await this.#send(apiPath(path), body, this.#table.key(op), [op], onRetryAfter);
     } catch (error) {
-      this.#heard(error, isRedelivery([op]));
+      this.#heard(error, this.#isRedelivery([op]));
       if (!(error instanceof PrefactorApiError) || isTransientError(error)) return requestFailed([op], error, false);
       const result = this.#refused(op, error.apiCode, error.message, error.errors);
       return {
@@ -179,7 +183,7 @@ export class Sender {
     }
     this.health.answered();
     const terminate: Array<readonly [string, string]> = [];
-    collectTermination(op, response, terminate);
+    this.#collectTermination(op, response, terminate);
     return { results: [CONFIRMED], answered: true, whole: false, ...(terminate.length > 0 ? { terminate } : {}) };
   }
 
@@ -196,31 +200,33 @@ export class Sender {
 
   /** An operation the API refused with `code`: already delivered, for good, or worth another try. */
   #refused(op: Operation, code: unknown, message: unknown, errors: unknown): OperationResult {
-    if (op.remote && op.kind === CREATE && isMissingReference(code, errors)) return DEFERRED;
-    const verdict = itemVerdict(op.kind, code);
+    const table = this.#table;
+    const kind = table.kind[op] as OperationKind;
+    if (kind === CREATE && table.isRemote(op) && isMissingReference(code, errors)) return DEFERRED;
+    const verdict = itemVerdict(kind, code);
     if (verdict === 'delivered') return CONFIRMED;
     if (verdict === 'unsupported') return UNSUPPORTED;
     if (verdict === 'transient') return REQUEUED;
     // A bulk item refused for the token (a token of another agent): as a whole request's 401/403.
     if (isTokenRefusal(code)) this.health.refused(code === 'forbidden' ? 403 : 401, code);
-    safeLog(this.#logger, 'debug', `The API rejected ${BULK_TYPES[op.kind]} ${op.id}: ${String(code)}: ${String(message)}`);
+    safeLog(this.#logger, 'debug', `The API rejected ${BULK_TYPES[kind]} ${table.id(op)}: ${String(code)}: ${String(message)}`);
     return REJECTED;
   }
-}
 
-function collectTermination(op: Operation, answer: Answer, into: Array<readonly [string, string]>): void {
-  const control = answer.control;
-  if (control?.terminate === true) into.push([op.instanceId, typeof control.reason === 'string' ? control.reason : 'terminated by the API']);
+  #collectTermination(op: Operation, answer: Answer, into: Array<readonly [string, string]>): void {
+    const control = answer.control;
+    if (control?.terminate === true) into.push([this.#table.instanceId(op), typeof control.reason === 'string' ? control.reason : 'terminated by the API']);
+  }
+
+  /** Whether one of `ops` was sent before: the request is a redelivery. */
+  #isRedelivery(ops: readonly Operation[]): boolean {
+    return ops.some((op) => this.#table.attempts[op]! > 1);
+  }
 }
 
 /** Whether a bulk item's error `code` refuses the token (as a request's 401/403 would). */
 function isTokenRefusal(code: unknown): code is 'unauthorized' | 'forbidden' {
   return code === 'unauthorized' || code === 'forbidden';
-}
-
-/** Whether one of `ops` was sent before: the request is a redelivery. */
-function isRedelivery(ops: readonly Operation[]): boolean {
-  return ops.some((op) => op.attempts > 1);
 }
 
 /** The whole request failed: fall back, shrink, retry later or give up, by the error. */

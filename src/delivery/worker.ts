@@ -4,7 +4,7 @@ import type { PrefactorHttpClient } from '../api/client.js';
 import { safeLog } from '../util/logger.js';
 import type { Logger } from '../util/logger.js';
 import { BodyPool, type BulkBody } from './bulk-body.js';
-import { BULK_TYPES, bulkItem, DROPPED, IN_FLIGHT, QUEUED } from './operations.js';
+import { BULK_TYPES, DROPPED, IN_FLIGHT, QUEUED } from './operations.js';
 import type { Operation } from './operations.js';
 import type { ResolvedDeliveryOptions } from './options.js';
 import type { Outbox } from './outbox.js';
@@ -79,7 +79,7 @@ export class Worker {
     this.#single = BULK_TYPES.map(() => !options.batching);
     this.#batchLimit = options.maxBatchSize;
     this.#bodies = new BodyPool(options.maxBatchBytes, options.concurrency);
-    this.sender = new Sender(client, logger);
+    this.sender = new Sender(client, logger, outbox.table);
   }
 
   /** Whether a full batch waits: `batchLimit` operations or `maxBatchBytes` of payload queued. */
@@ -173,14 +173,15 @@ export class Worker {
       /* c8 ignore start: defensive, the send paths handle their own failures */
     } catch (error) {
       this.#unexpected(error);
-      for (const op of ops) if (op.state === IN_FLIGHT) this.#outbox.requeue(op);
+      for (const op of ops) if (this.#outbox.table.state[op] === IN_FLIGHT) this.#outbox.requeue(op);
     } finally {
       /* c8 ignore stop */
       // The API answered: it read the whole body, whose Buffer can take the next one. (After a
       // failure the request may still be writing it: that Buffer is left to the collector.)
       if (body !== undefined && outcome?.answered === true) this.#bodies.giveBack(body.buffer);
       // Re-queued operations (transient failure, unprocessed bulk items) were due already.
-      if (single?.state === QUEUED || batch.some((op) => op.state === QUEUED)) this.#due = true;
+      const state = this.#outbox.table.state;
+      if ((single !== undefined && state[single] === QUEUED) || batch.some((op) => state[op] === QUEUED)) this.#due = true;
       this.#blocked = false;
       this.#outbox.cascade();
       this.#onSettled();
@@ -196,18 +197,20 @@ export class Worker {
    */
   #assemble(stamp: number): { batch: Operation[]; single: Operation | undefined; body: BulkBody | undefined } {
     const outbox = this.#outbox;
+    const table = outbox.table;
     const batch: Operation[] = [];
     let body: BulkBody | undefined;
     // Every in-flight operation sits in front of the oldest queued one at worst: scan past them all.
     let budget = this.#batchLimit * (this.#options.concurrency + 2);
     const now = Date.now();
-    for (let op = outbox.head; op !== undefined && budget > 0; op = op.next, budget--) {
-      if (op.state !== QUEUED) continue;
-      if (op.notBefore > now) {
-        this.#wakeAt(op.notBefore);
+    for (let op = outbox.head; op >= 0 && budget > 0; op = table.next[op]!, budget--) {
+      if (table.state[op] !== QUEUED) continue;
+      const notBefore = table.notBefore[op]!;
+      if (notBefore > now) {
+        this.#wakeAt(notBefore);
         continue;
       }
-      if (this.#single[op.kind] || op.isolate) {
+      if (this.#single[table.kind[op]!] || table.isIsolated(op)) {
         if (batch.length > 0 || !outbox.eligible(op, stamp, false)) continue;
         outbox.take(op, stamp);
         return { batch, single: op, body: undefined };
@@ -217,7 +220,7 @@ export class Worker {
       // its key (it was never sent, so never used with another body).
       outbox.giveKey(op);
       body ??= this.#bodies.body();
-      if (!body.add(bulkItem(op))) break;
+      if (!body.addOperation(table, op)) break;
       outbox.take(op, stamp);
       batch.push(op);
       if (batch.length >= this.#batchLimit) break;
@@ -232,24 +235,26 @@ export class Worker {
    */
   #apply(ops: readonly Operation[], outcome: SendOutcome): void {
     const outbox = this.#outbox;
+    const table = outbox.table;
     if (outcome.answered) this.#failures = 0;
     let live = 0;
     for (let index = 0; index < ops.length; index++) {
       const op = ops[index]!;
-      if (op.state !== IN_FLIGHT) continue;
+      if (table.state[op] !== IN_FLIGHT) continue;
       live++;
       const result = outcome.results[index];
       // An item after an earlier one of the same batch that was refused: its dependency is gone.
-      if (!outcome.whole && op.dep?.state === DROPPED) outbox.drop(op, 'dependency_dropped');
+      if (!outcome.whole && table.depState(op) === DROPPED) outbox.drop(op, 'dependency_dropped');
       else if (result === CONFIRMED) outbox.confirm(op);
       else if (result === REJECTED) outbox.drop(op, 'rejected_by_server');
       else if (result === DEFERRED) this.#deferRemote(op);
       else {
-        if (result !== REQUEUED && !this.#single[op.kind]) {
-          this.#single[op.kind] = true;
-          safeLog(this.#logger, 'info', `The API's bulk endpoint does not know ${BULK_TYPES[op.kind]}: sending those as single requests`);
+        const kind = table.kind[op]!;
+        if (result !== REQUEUED && !this.#single[kind]) {
+          this.#single[kind] = true;
+          safeLog(this.#logger, 'info', `The API's bulk endpoint does not know ${BULK_TYPES[kind]}: sending those as single requests`);
         }
-        if (outcome.adapt === 'isolate') op.isolate = true;
+        if (outcome.adapt === 'isolate') table.isolate(op);
         outbox.requeue(op);
       }
     }
@@ -281,10 +286,11 @@ export class Worker {
 
   /** Remote create `op` found no instance or parent (yet): try it again later, for a while. */
   #deferRemote(op: Operation): void {
-    const delayMs = redeliveryDelayMs(op.attempts, REMOTE_RETRY_FIRST_MS, REMOTE_RETRY_MAX_MS);
-    safeLog(this.#logger, 'debug', `The API does not know the instance or parent of remote span ${op.id} yet: trying again in ${Math.round(delayMs)} ms`);
+    const table = this.#outbox.table;
+    const delayMs = redeliveryDelayMs(table.attempts[op]!, REMOTE_RETRY_FIRST_MS, REMOTE_RETRY_MAX_MS);
+    safeLog(this.#logger, 'debug', `The API does not know the instance or parent of remote span ${table.id(op)} yet: trying again in ${Math.round(delayMs)} ms`);
     this.#outbox.deferRemote(op, Date.now(), delayMs, this.#options.remoteParentWaitMs);
-    if (op.state === QUEUED) this.#wakeAt(op.notBefore);
+    if (table.state[op] === QUEUED) this.#wakeAt(table.notBefore[op]!);
   }
 
   /** Runs the worker at `at` (ms since the epoch), unless it is already woken earlier. */

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { BodyPool } from '../../src/delivery/bulk-body.js';
-import { BULK_ENVELOPE_LENGTH } from '../../src/delivery/operations.js';
+import { BULK_ENVELOPE_LENGTH, bulkItem, CREATE, OperationTable } from '../../src/delivery/operations.js';
+import { TIMESTAMP } from '../fixtures/operations.js';
 
 const KEY = 'k'.repeat(21);
 
@@ -51,4 +52,27 @@ t.test('BodyPool reuses the Buffers given back, and keeps at most one per reques
   again.add('{"n":1}');
   t.same(JSON.parse(again.finish(KEY).toString('utf8')), { items: [{ n: 1 }], idempotency_key: KEY }, 'and written over from the start');
   t.equal(pool.free, 1);
+});
+
+t.test('a BulkBody writes held operations as items, copying their texts, and closes the batch at maxBatchBytes', async (t) => {
+  const table = new OperationTable('key-');
+  const payload = JSON.stringify({ text: 'é'.repeat(40) });
+  // Ids that need escaping: measured exactly near the end of the Buffer.
+  const ops = Array.from({ length: 6 }, (_, n) => table.add(CREATE, n + 1, `span-"${n}"`, 'inst-1', undefined, 'agent:x', TIMESTAMP, payload));
+  for (const op of ops) table.keyNumber[op] = op + 1;
+  const itemBytes = Buffer.byteLength(bulkItem(table, ops[0]!));
+  const pool = new BodyPool(BULK_ENVELOPE_LENGTH + itemBytes * 3 + 2, 1);
+  const body = pool.body();
+  const added = ops.map((op) => body.addOperation(table, op));
+  t.same(added, [true, true, true, false, false, false], 'three items and their commas fit, exactly');
+  const parsed = JSON.parse(body.finish(KEY).toString('utf8')) as { items: Array<{ details: { id: string; payload: unknown } }> };
+  t.same(
+    parsed.items.map((item) => item.details.id),
+    ['span-"0"', 'span-"1"', 'span-"2"'],
+  );
+  t.same(parsed.items[2]!.details.payload, JSON.parse(payload));
+  const alone = new BodyPool(BULK_ENVELOPE_LENGTH + 10, 1).body();
+  t.ok(alone.addOperation(table, ops[3]!), 'a first item larger than a batch goes alone');
+  t.notOk(alone.addOperation(table, ops[4]!));
+  t.same(JSON.parse(alone.finish(KEY).toString('utf8')).items.length, 1);
 });

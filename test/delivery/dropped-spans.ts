@@ -15,14 +15,19 @@ t.test('DroppedSpans remembers up to its capacity, forgetting the oldest first',
 t.test('DroppedSpans.remember() costs O(1) when full', async (t) => {
   const dropped = new DroppedSpans(10_000);
   for (let n = 0; n < 10_000; n++) dropped.remember(`fill-${n}`);
-  const ids = Array.from({ length: 50_000 }, (_, n) => `span-${n}`);
-  const before = process.cpuUsage();
-  for (const id of ids) dropped.remember(id);
-  const cpu = process.cpuUsage(before);
-  const perCallUs = (cpu.user + cpu.system) / ids.length;
+  // The best of five rounds: process.cpuUsage() counts every thread of the process, and a round can
+  // catch start-up work of other threads (module loading, the collector's helpers).
+  let perCallUs = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const ids = Array.from({ length: 50_000 }, (_, n) => `span-${round}-${n}`);
+    const before = process.cpuUsage();
+    for (const id of ids) dropped.remember(id);
+    const cpu = process.cpuUsage(before);
+    perCallUs = Math.min(perCallUs, (cpu.user + cpu.system) / ids.length);
+  }
   // Evicting through Set#values().next() cost ~13 us per call.
   t.ok(perCallUs < 1, `${perCallUs.toFixed(3)} us of CPU per call`);
-  t.ok(dropped.has('span-49999') && !dropped.has('span-39999') && dropped.has('span-40000'));
+  t.ok(dropped.has('span-4-49999') && !dropped.has('span-4-39999') && dropped.has('span-4-40000'), 'the last 10,000 of the last round are remembered');
 });
 
 t.test('DroppedSpans answers as a Set and a ring of ids would, through many evictions', async (t) => {

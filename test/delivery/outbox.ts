@@ -264,3 +264,26 @@ t.test('a finish folded into its queued create may use the byte reserve; one bey
   );
   t.same(accounted(sink.stats()).left, accounted(sink.stats()).right);
 });
+
+t.test('a span of an instance the sink was never told of carries its own instance id, in its create and its finish', async (t) => {
+  // An API that confirms every item (the local server refuses a span of an unknown instance).
+  const proxy = await withProxy(t, 'http://127.0.0.1:9', ({ body }) => {
+    const items = (JSON.parse(body) as { items: Array<{ idempotency_key: string }> }).items;
+    return { status: 200, body: { outputs: Object.fromEntries(items.map((item) => [item.idempotency_key, { status: 'success' }])) } };
+  });
+  const { sink } = sinkFor(t, proxy.url);
+  const instanceId = generateId();
+  const span = openSpan(sink, instanceId, undefined, { n: 1 });
+  t.equal(await sink.flush(5000), true);
+  span.end('complete', { ok: true });
+  t.equal(await sink.flush(5000), true);
+  const items = proxy.requests.flatMap((request) => (JSON.parse(request.body) as { items: Array<Record<string, unknown>> }).items);
+  t.same(
+    items.map((item) => [item._type, (item.details as { agent_instance_id?: string } | undefined)?.agent_instance_id ?? item.agent_span_id]),
+    [
+      ['agent_spans/create', instanceId],
+      ['agent_spans/finish', span.id],
+    ],
+  );
+  t.equal(sink.stats().operationsSent, 2);
+});

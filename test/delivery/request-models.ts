@@ -2,16 +2,14 @@ import t from 'tap';
 import { BodyPool } from '../../src/delivery/bulk-body.js';
 import { z } from 'zod';
 import {
-  bulkItem,
   BULK_TYPES,
   CREATE,
   INSTANCE_FINISH,
   REGISTER,
-  singleRequest,
   SPAN_FINISH,
   START,
 } from '../../src/delivery/operations.js';
-import type { Operation, OperationKind } from '../../src/delivery/operations.js';
+import type { OperationKind } from '../../src/delivery/operations.js';
 import {
   BulkItemType,
   BulkRequest,
@@ -23,7 +21,8 @@ import {
   StartAgentInstanceRequest,
 } from '../../src/models/index.js';
 import { openSpan, sinkFor, startInstance, withProxy } from '../fixtures/delivery.js';
-import { operation, TIMESTAMP } from '../fixtures/operations.js';
+import { bulkItem, operation, singleRequest, TIMESTAMP } from '../fixtures/operations.js';
+import type { OperationFields, TestOperation } from '../fixtures/operations.js';
 import { withServer } from '../fixtures/server.js';
 
 // The delivery engine builds its request bodies by hand (string concatenation around payloads
@@ -91,9 +90,9 @@ const REGISTRATION = JSON.stringify({
 });
 
 /** Every shape of every kind the engine builds: with and without the optional parts. */
-function everyOperation(): Operation[] {
+function everyOperation(): TestOperation[] {
   let keys = 0;
-  const make = (kind: OperationKind, fields: Partial<Operation> = {}): Operation => operation(kind, fields, { id: 'id-1/\u00e9"', key: `key-0123456789-${++keys}` });
+  const make = (kind: OperationKind, fields: OperationFields = {}): TestOperation => operation(kind, fields, { id: 'id-1/\u00e9"', key: `key-0123456789-${++keys}` });
   return [
     make(REGISTER, { payload: REGISTRATION }),
     make(REGISTER, { payload: JSON.stringify({ id: 'i', agent_id: 'a', agent_version: {}, agent_schema_version: {} }) }),
