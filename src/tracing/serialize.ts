@@ -65,6 +65,14 @@ const ROOT_RESERVE = 160;
 const MIN_VALUE = 24;
 /** The most characters of a path a "[Shared: ...]" marker shows (its end: the nearest keys). */
 const MAX_PATH = 120;
+/** Units of a cut string's end, `\u2026[+N chars]"`, at most (N < 2^30). */
+const CUT_MARKER = 28;
+/** How many primitives an array's first run of them gathers (see `Walker.#array`). */
+const FIRST_RUN = 16;
+/** The most units of text a run of primitives is written in (strings over 128 KiB take the engine's large-object path). */
+const MAX_RUN_UNITS = 32 * 1024;
+/** Texts up to this length are checked for escapes by `quote` itself. */
+const QUOTE_SCAN_MAX = 64;
 
 /**
  * Serialises payloads under a byte budget. `lastTruncated` / `lastFailed` tell the caller what
@@ -110,7 +118,7 @@ export class PayloadSerializer {
     } catch {
       root = { value }; // a Proxy whose getPrototypeOf throws: the walker says what it can
     }
-    const scan: ScanState = { left: this.maxBytes, first: root, seen: undefined, watch, seenKey: false, keyLists: undefined };
+    const scan: ScanState = { left: this.maxBytes, first: root, seen: undefined, watch, seenKey: false, keyLists: undefined, maxBytes: this.maxBytes };
     try {
       // The root is plain (checked above, or the wrapper): its keys are scanned at once.
       if (scanKeys(root, scan, 0)) {
@@ -127,7 +135,7 @@ export class PayloadSerializer {
     return this.#walk(root, scan.keyLists);
   }
 
-  #walk(root: object, keyLists: Map<object, string[]> | undefined): string {
+  #walk(root: object, keyLists: Map<object, KeyList> | undefined): string {
     try {
       const max = this.maxBytes;
       let walker = new Walker(max, max, keyLists);
@@ -199,7 +207,15 @@ interface ScanState {
   /** `watch` answered yes for a key. */
   seenKey: boolean;
   /** The key lists of the large objects scanned (more than `KEEP_KEY_LIST_ABOVE` keys), for the walker. */
-  keyLists: Map<object, string[]> | undefined;
+  keyLists: Map<object, KeyList> | undefined;
+  /** The budget: the walker visits at most one key per unit of it, so a kept key list is cut to this length. */
+  maxBytes: number;
+}
+
+/** An object's keys as the walker goes through them: the first ones (`keys`), and how many it has in all. */
+interface KeyList {
+  readonly keys: readonly string[];
+  readonly total: number;
 }
 
 /** Objects with more keys than this have their key list kept from the scan for the walker. */
@@ -238,7 +254,9 @@ function scanKeys(value: object, state: ScanState, depth: number): boolean {
   const watch = state.watch;
   const keys = Object.keys(value);
   const count = keys.length;
-  if (count > KEEP_KEY_LIST_ABOVE) (state.keyLists ??= new Map()).set(value, keys);
+  // Cut to what the walker can reach: a list of a million keys held while the walker allocates
+  // would be copied and scanned by the young-generation collector (1M pointers) for nothing.
+  if (count > KEEP_KEY_LIST_ABOVE) (state.keyLists ??= new Map()).set(value, { keys: count > state.maxBytes ? keys.slice(0, state.maxBytes) : keys, total: count });
   for (let index = 0; index < count; index++) {
     const key = keys[index]!;
     if ((state.left -= key.length + 4) < 0) return false;
@@ -290,24 +308,24 @@ class Walker {
   #itemsOmitted = 0;
 
   /** Key lists the scan already made (large objects only). */
-  readonly #keyLists: Map<object, string[]> | undefined;
+  readonly #keyLists: Map<object, KeyList> | undefined;
 
-  constructor(budget: number, maxBytes: number, keyLists?: Map<object, string[]>) {
+  constructor(budget: number, maxBytes: number, keyLists?: Map<object, KeyList>) {
     this.#left = budget - ROOT_RESERVE;
     this.#maxBytes = maxBytes;
     this.#keyLists = keyLists;
   }
 
-  /** `Object.keys(value)`, from the scan's list when it made one. */
-  #keysOf(value: object): string[] {
-    return this.#keyLists?.get(value) ?? Object.keys(value);
+  /** `Object.keys(value)`, from the scan's list when it made one (its first keys only, for a large object). */
+  #keysOf(value: object): KeyList {
+    return this.#keyLists?.get(value) ?? allKeys(Object.keys(value));
   }
 
   /** The text of `root`, a plain object or the `{value}` wrapper. */
   root(root: object): string {
     this.#written.set(root, '$');
     this.#open.add(root);
-    let keys: string[];
+    let keys: KeyList;
     try {
       keys = this.#keysOf(root);
     } catch (error) {
@@ -381,7 +399,7 @@ class Walker {
     }
     if (this.#left < CLOSE_RESERVE + MIN_VALUE) return this.#string('[Truncated]');
     let entries: readonly unknown[] | undefined;
-    let keys: string[] | undefined;
+    let keys: KeyList | undefined;
     let source: object = value;
     let map: Map<unknown, unknown> | undefined;
     if (Array.isArray(value)) entries = value;
@@ -391,7 +409,7 @@ class Walker {
       const copy: Record<string, unknown> = { type: value.name, message: value.message, stack: value.stack };
       if (value.cause !== undefined) copy['cause'] = value.cause;
       source = copy;
-      keys = Object.keys(copy);
+      keys = allKeys(Object.keys(copy));
     } else keys = this.#keysOf(value);
     this.#written.set(value, path);
     this.#open.add(value);
@@ -402,7 +420,8 @@ class Walker {
   }
 
   /** `{"key":value,...}`: own enumerable keys; `undefined` values skipped, as JSON does. */
-  #object(value: object, keys: readonly string[], path: string, depth: number, isRoot: boolean): void {
+  #object(value: object, list: KeyList, path: string, depth: number, isRoot: boolean): void {
+    const { keys, total } = list;
     this.#reserve(isRoot ? 0 : CLOSE_RESERVE);
     this.#out += '{';
     let comma = false;
@@ -419,17 +438,17 @@ class Walker {
         item = `[getter threw: ${describe(error)}]`;
       }
       if (item === undefined) continue;
-      const prefix = (comma ? ',' : '') + JSON.stringify(key) + ':';
+      const prefix = (comma ? ',' : '') + quote(key) + ':';
       if (prefix.length + MIN_VALUE > this.#left) break;
       this.#out += prefix;
       this.#left -= prefix.length;
       comma = true;
       this.#value(item, path, key, depth + 1);
     }
-    if (index < keys.length) {
+    if (index < total) {
       this.truncated = true;
-      this.#keysOmitted += keys.length - index;
-      this.#out += `${comma ? ',' : ''}"_truncated":"${keys.length - index} more keys"`;
+      this.#keysOmitted += total - index;
+      this.#out += `${comma ? ',' : ''}"_truncated":"${total - index} more keys"`;
       comma = true;
     }
     // A truncated root has written a key or its "_truncated" marker: a comma always goes first.
@@ -438,18 +457,47 @@ class Walker {
     this.#release(isRoot ? 0 : CLOSE_RESERVE);
   }
 
+  /**
+   * `[item,...]`. Runs of primitives (strings, numbers, booleans, null) are written by the engine,
+   * a run per `JSON.stringify` call, each item read once: an array of a million numbers costs its
+   * budget's worth of engine work, not a call of the walker per item.
+   */
   #array(items: readonly unknown[], path: string, depth: number): void {
     this.#reserve(CLOSE_RESERVE);
     this.#out += '[';
     const length = items.length;
     let index = 0;
-    for (; index < length; index++) {
-      if (this.#left < MIN_VALUE + 1) break;
-      if (index > 0) {
-        this.#out += ',';
-        this.#left--;
+    // How many primitives the next run gathers at most: about half of what the room left holds.
+    let runLength = FIRST_RUN;
+    while (index < length && this.#left >= MIN_VALUE + 1) {
+      const run: unknown[] = [];
+      // The run's text, estimated from below: gathering stops before it could pass the room left.
+      let units = 0;
+      let next: unknown;
+      let other = false;
+      while (index + run.length < length && run.length < runLength) {
+        next = items[index + run.length];
+        const size = primitiveUnits(next);
+        if (size < 0 || (units += size) > this.#left) {
+          other = true; // an object, or a string too long for the room left: the walker writes it
+          break;
+        }
+        run.push(next);
       }
-      this.#value(items[index], path, index, depth + 1);
+      if (run.length > 0) {
+        const left = this.#left;
+        const written = this.#run(run, index, path, depth);
+        index += written;
+        if (written < run.length) break; // the budget ran out within the run
+        // Runs grow fourfold at most (the first items may be shorter than the rest: 0, 1, 2...).
+        // Each run's text is kept under MAX_RUN_UNITS (a larger string costs the engine more to allocate).
+        const density = (left - this.#left) / written;
+        runLength = Math.max(FIRST_RUN, Math.min(written * 4, Math.floor(this.#left / density / 2), Math.floor(MAX_RUN_UNITS / density)));
+      }
+      if (other) {
+        if (!this.#item(next, index, path, depth)) break;
+        index++;
+      }
     }
     if (index < length) {
       this.truncated = true;
@@ -458,6 +506,45 @@ class Walker {
     }
     this.#out += ']';
     this.#release(CLOSE_RESERVE);
+  }
+
+  /**
+   * Writes `run` (primitives, the items of an array from `start` on) as far as the room allows, a
+   * part per `JSON.stringify` call; returns how many items it wrote.
+   */
+  #run(run: unknown[], start: number, path: string, depth: number): number {
+    let written = 0;
+    let count = run.length;
+    while (written < run.length) {
+      count = Math.min(count, run.length - written);
+      const index = start + written;
+      const json = JSON.stringify(count === run.length ? run : run.slice(written, written + count));
+      const size = json.length - (index > 0 ? 1 : 2); // without its brackets, after a comma
+      if (size <= this.#left) {
+        this.#out += index > 0 ? `,${json.slice(1, -1)}` : json.slice(1, -1);
+        this.#left -= size;
+        written += count;
+      } else if (count > FIRST_RUN) {
+        // Longer than the room left (longer numbers than estimated, escapes): fewer items, in proportion.
+        count = Math.max(1, Math.min(count - 1, Math.floor((count * this.#left) / size)));
+      } else {
+        // A few items at the budget's end: item by item, strings cut to the room left.
+        const end = written + count;
+        for (; written < end; written++) if (!this.#item(run[written], start + written, path, depth)) return written;
+      }
+    }
+    return written;
+  }
+
+  /** Writes item `index` of an array (after a comma unless it is the first); `false` when there is no room for it. */
+  #item(item: unknown, index: number, path: string, depth: number): boolean {
+    if (this.#left < MIN_VALUE + 1) return false;
+    if (index > 0) {
+      this.#out += ',';
+      this.#left--;
+    }
+    this.#value(item, path, index, depth + 1);
+    return true;
   }
 
   /** A Map as an object: keys turned into strings. */
@@ -486,13 +573,17 @@ class Walker {
   /** A JSON string, cut to the room left (`…[+N chars]` at its end says how much went). */
   #string(text: string, short = '[Truncated]'): void {
     if (text.length + 2 <= this.#left) {
-      const json = JSON.stringify(text);
+      const json = quote(text);
       if (json.length <= this.#left) return this.#raw(json);
     }
     // Escapes take up to 6 units per character: cut, then cut again if the escaped text is too long.
-    let keep = this.#left - 24;
+    // The kept part is escaped alone (not copied when it needs no escape) and the marker's `…`
+    // written as `\u2026`: the text stays one byte per character (a `…` in it would make the
+    // engine copy the whole cut to two bytes each).
+    let keep = this.#left - CUT_MARKER;
     for (let attempt = 0; attempt < 2 && keep > 0; attempt++) {
-      const json = JSON.stringify(`${text.slice(0, keep)}…[+${text.length - keep} chars]`);
+      const kept = text.slice(0, keep);
+      const json = `${NEEDS_ESCAPE.test(kept) ? JSON.stringify(kept).slice(0, -1) : `"${kept}`}\\u2026[+${text.length - keep} chars]"`;
       if (json.length <= this.#left) {
         this.truncated = true;
         this.#stringsCut++;
@@ -524,6 +615,30 @@ class Walker {
   }
 }
 
+/** All of `keys`, as a `KeyList`. */
+function allKeys(keys: readonly string[]): KeyList {
+  return { keys, total: keys.length };
+}
+
+/**
+ * The least units `value` takes in an array's JSON text, with its comma, when `JSON.stringify`
+ * writes it as the walker would (a string, number, boolean, null or hole); -1 for anything else.
+ */
+function primitiveUnits(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return value.length + 3;
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return 2;
+    case 'object':
+      return value === null ? 5 : -1;
+    default:
+      return -1;
+  }
+}
+
 function viewName(view: ArrayBufferView): string {
   if (Buffer.isBuffer(view)) return 'Buffer';
   return Object.prototype.toString.call(view).slice(8, -1); // "[object Uint8Array]" -> "Uint8Array"
@@ -536,6 +651,25 @@ function functionName(fn: { name?: unknown }): string {
     return 'anonymous';
   }
 }
+
+/**
+ * `JSON.stringify(text)`, without the engine's serialiser when there is nothing to escape (the
+ * common case): a short text is checked here (the call would cost more than the copy), a long one
+ * by a regular expression, several times faster than the serialiser on Node 24.
+ */
+function quote(text: string): string {
+  const length = text.length;
+  if (length > QUOTE_SCAN_MAX) return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+  for (let index = 0; index < length; index++) {
+    const code = text.charCodeAt(index);
+    // A control character, a quote or a backslash is escaped; a surrogate may be a lone one (escaped too).
+    if (code < 32 || code === 34 || code === 92 || (code >= 0xd800 && code <= 0xdfff)) return JSON.stringify(text);
+  }
+  return `"${text}"`;
+}
+
+/** A character `JSON.stringify` may escape (control, quote, backslash, surrogate: a lone one is escaped). */
+const NEEDS_ESCAPE = /[^\x20\x21\x23-\x5b\x5d-\ud7ff\ue000-\uffff]/;
 
 /** A thrown value's message, never throwing itself, at most 200 characters. */
 function describe(error: unknown): string {

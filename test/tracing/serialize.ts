@@ -109,6 +109,10 @@ t.test('serializePayload() keeps within maxPayloadBytes and marks what it cut', 
   const keys = JSON.parse(serializer.serialize(many)) as Record<string, unknown>;
   t.match(keys['_truncated'], /^\d+ more keys$/);
   t.match(keys['_prefactor_truncated'], { keysOmitted: Number });
+  const sentKeys = Object.keys(keys).filter((key) => key.startsWith('k')).length;
+  t.equal(sentKeys + Number.parseInt(String(keys['_truncated']), 10), 5000, 'the keys sent and the count of the others add up (the kept key list is cut to the budget)');
+  const some = JSON.parse(serializer.serialize(Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`k${i}`, i])))) as Record<string, unknown>;
+  t.equal(Object.keys(some).filter((key) => key.startsWith('k')).length + Number.parseInt(String(some['_truncated']), 10), 1000, 'also with a key list kept whole');
   const items = JSON.parse(serializer.serialize({ list: Array.from({ length: 5000 }, (_, i) => i) })) as { list: unknown[] };
   t.match(items.list.at(-1), /^\[Truncated: \d+ more items\]$/);
   const map = JSON.parse(serializer.serialize({ map: new Map(Array.from({ length: 5000 }, (_, i) => [i, i])) })) as { map: Record<string, unknown> };
@@ -141,6 +145,54 @@ t.test('serializePayload() keeps within maxPayloadBytes and marks what it cut', 
     }
   }
   t.same(parse({ yes: true, no: false, nan: NaN, bad: new Date(NaN), date: new Date(0), big: 1n }), { yes: true, no: false, nan: null, bad: null, date: '1970-01-01T00:00:00.000Z', big: '1' }, 'JSON values beside awkward ones');
+});
+
+t.test('serializePayload() writes runs of primitives in arrays as JSON does, and cuts them at the budget', async (t) => {
+  // A BigInt beside them sends the payload through the walker, which writes the arrays in runs.
+  const primitives = [1, 'a', null, undefined, true, false, NaN, -0, 1.5e300, 'é', '\u0001"\\', '😀', '\ud800', 'q'.repeat(100)];
+  t.same(parse({ big: 1n, list: primitives, sparse: [1, , 3], mixed: [1, { a: [2, 'b'] }, 3, [4, 5], 'x'], map: new Map([['gone', undefined]]) }), {
+    big: '1',
+    list: JSON.parse(JSON.stringify(primitives)) as unknown,
+    sparse: [1, null, 3],
+    mixed: [1, { a: [2, 'b'] }, 3, [4, 5], 'x'],
+    map: { gone: null },
+  });
+  const long = Array.from({ length: 200 }, (_, i) => i);
+  t.same(parse({ big: 1n, long }), { big: '1', long }, 'runs that grow, each item once and in order');
+  const serializer = new PayloadSerializer(4096);
+  const check = (list: unknown[], what: string): unknown[] => {
+    const json = serializer.serialize({ list });
+    const bytes = Buffer.byteLength(json);
+    t.ok(bytes <= 4096 && bytes > 4096 - 300, `${what}: ${bytes} bytes, the budget filled`);
+    const sent = (JSON.parse(json) as { list: unknown[] }).list;
+    const marker = /^\[Truncated: (\d+) more items\]$/.exec(String(sent.at(-1)));
+    t.ok(marker, `${what}: ends with the marker`);
+    t.equal(sent.length - 1 + Number(marker?.[1]), list.length, `${what}: the marker counts what was left`);
+    return sent.slice(0, -1);
+  };
+  // Numbers longer than the first ones: the runs shrink to the room left, the last items go one by one.
+  const growing = Array.from({ length: 5000 }, (_, i) => (i < 16 ? i : i * 1000003.123));
+  const numbers = check(growing, 'growing numbers');
+  t.same(numbers, growing.slice(0, numbers.length));
+  // After short items, escapes make a run six times longer than its estimate: it is cut in proportion.
+  const escapes = Array.from({ length: 500 }, (_, i) => (i < 16 ? 'a' : `\u0001${i}`.repeat(10)));
+  const sent = check(escapes, 'escaped strings');
+  const whole = sent.findIndex((item, index) => item !== escapes[index]);
+  t.ok(whole > 40, `${whole} items sent whole`);
+  for (const item of sent.slice(whole)) t.match(item, /…\[\+\d+ chars\]$|^\[Truncated\]$/, 'then the last ones cut');
+  const cut = check(['a', 'z'.repeat(10_000), 'b'], 'a long string');
+  t.equal(cut[0], 'a');
+  t.match(cut[1], /^z+…\[\+\d+ chars\]$/, 'a string too long for the room left is cut');
+});
+
+t.test('serializePayload() quotes keys and strings as JSON does', async (t) => {
+  const keys = { 'a"b': 1, 'c\\d': 2, 'e\u0001': 3, '\ud800': 4, 'é😀': 5, ['q"'.repeat(40)]: 6, ['k'.repeat(100)]: 'v"'.repeat(50), plain: 'p'.repeat(100) };
+  t.same(parse({ ...keys, big: 1n }), { ...JSON.parse(JSON.stringify(keys)), big: '1' });
+  const json = new PayloadSerializer(4096).serialize({ text: 'x'.repeat(10_000) });
+  t.ok(/^[\x20-\x7e]*$/.test(json), 'a cut ASCII string stays ASCII: its marker is written \\u2026');
+  t.match(JSON.parse(json), { text: /^x+…\[\+\d+ chars\]$/ });
+  const escaped = JSON.parse(new PayloadSerializer(4096).serialize({ text: '"'.repeat(10_000) })) as { text: string };
+  t.match(escaped.text, /^"+…\[\+\d+ chars\]$/, 'a cut string with escapes');
 });
 
 t.test('serializePayload() stops at the budget whatever the size of the value (no pre-scan of the whole)', async (t) => {
