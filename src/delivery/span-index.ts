@@ -3,6 +3,7 @@
  * create. Keyed by the ids' 64-bit fingerprints (`fingerprint.ts`) in typed arrays, an
  * open-addressing table with linear probing: a Map keyed by the id strings kept every held span's id
  * alive on the V8 heap, where they survived young-generation collections (see `text-arena.ts`).
+ * `DroppedSpans` keeps its fingerprints in one too.
  */
 export class SpanIndex {
   #mask: number;
