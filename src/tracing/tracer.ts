@@ -93,16 +93,18 @@ export class Tracer {
       fn = payload as (span: Span) => T;
       payload = undefined;
     }
+    const core = this.#core;
+    if (core === undefined) return fn(NOOP_SPAN);
     if (deferredWork.length !== 0) retryDeferred();
     // This frame stays on the stack while `fn` runs (in a recursion, once per level): everything
     // else is done in #openSpan, whose frame is gone by then.
     let next: ContextFrame | undefined;
     try {
-      next = this.#openSpan(spanType, payload);
+      next = this.#openSpan(core, spanType, payload);
     } catch (error) {
       // Out of stack calling #openSpan (its own errors are handled inside, but for a bad payload).
       if (!(error instanceof RangeError)) throw error;
-      this.#core!.spansSkippedStackDepth++;
+      core.spansSkippedStackDepth++;
     }
     if (next === undefined) return fn(NOOP_SPAN);
     const span = next.span as Span;
@@ -136,9 +138,7 @@ export class Tracer {
   }
 
   /** Opens a span in the current context: its frame, or `undefined` when the call runs untraced. */
-  #openSpan(spanType: SpanType | string, payload: unknown): ContextFrame | undefined {
-    const core = this.#core;
-    if (core === undefined) return undefined;
+  #openSpan(core: Recorder, spanType: SpanType | string, payload: unknown): ContextFrame | undefined {
     if (this.#closed) {
       this.#afterShutdown(core, 'withSpan');
       return undefined;

@@ -127,8 +127,8 @@ const LEVELS = 3000;
  * the recursing function (no helper frame in between), and counts where it threw before or after
  * running fn.
  */
-function withSpanAtEveryLevel(tracer: Tracer): { calls: number; threwBeforeFn: number; threwAfterFn: number } {
-  const outcome = { calls: 0, threwBeforeFn: 0, threwAfterFn: 0 };
+function withSpanAtEveryLevel(tracer: Tracer): { calls: number; threwBeforeFn: number; threwAfterFn: number; errors: Set<string> } {
+  const outcome = { calls: 0, threwBeforeFn: 0, threwAfterFn: 0, errors: new Set<string>() };
   const climb = (): void => {
     try {
       climb();
@@ -143,7 +143,8 @@ function withSpanAtEveryLevel(tracer: Tracer): { calls: number; threwBeforeFn: n
         ran = true;
         return { done: true };
       });
-    } catch {
+    } catch (error) {
+      outcome.errors.add((error as Error).constructor.name);
       if (ran) outcome.threwAfterFn++;
       else outcome.threwBeforeFn++;
     }
@@ -163,6 +164,8 @@ t.test('at every level near the bottom of the stack, outside nested spans, withS
   // exactly as with tracing disabled (same frames).
   t.ok(traced.threwBeforeFn <= untraced.threwBeforeFn, `threw before fn: ${traced.threwBeforeFn} traced, ${untraced.threwBeforeFn} untraced`);
   t.equal(traced.threwAfterFn, 0);
+  // Only stack overflows, traced or not (a disabled tracer once threw a TypeError there, its recorder absent).
+  t.same([...new Set([...traced.errors, ...untraced.errors])], ['RangeError']);
   await new Promise((resolve) => setImmediate(resolve)); // ends deferred to microtasks
   const stats = tracer.stats();
   t.ok(stats.spansSkippedStackDepth > 0, 'some levels had no room for the tracer: run untraced, counted');
