@@ -2,6 +2,10 @@ import t from 'tap';
 import { PayloadSerializer, UNSERIALIZABLE_JSON, isPlainObject, serializePayload } from '../../src/tracing/serialize.js';
 
 const parse = (value: unknown): unknown => JSON.parse(serializePayload(value));
+/** The object sent for key `key` of `value`. */
+const field = (value: unknown, key: string): Record<string, unknown> => (parse(value) as Record<string, Record<string, unknown>>)[key]!;
+/** The array sent for key `key` of `value`. */
+const items = (value: unknown, key: string): unknown[] => (parse(value) as Record<string, unknown[]>)[key]!;
 
 t.test('serializePayload() sends a plain object as itself and wraps anything else as {value}', async (t) => {
   t.equal(serializePayload({ i: 1, text: 'x' }), '{"i":1,"text":"x"}');
@@ -58,7 +62,7 @@ t.test('serializePayload() writes a marker for what cannot be read, and flags th
   const rootProxy = new Proxy({}, { ownKeys: () => { throw 'plain'; }, getPrototypeOf: () => Object.prototype });
   t.same(JSON.parse(serializer.serialize(rootProxy)), { _prefactor_error: 'payload could not be read: plain' });
   const badMap = new Proxy(new Map([['a', 1]]), {});
-  t.same(JSON.parse(serializer.serialize({ badMap })), { badMap: '[Unreadable: Method Map.prototype.entries called on incompatible receiver #<Map>]' });
+  t.same(JSON.parse(serializer.serialize({ badMap })), { badMap: '[Unreadable: Method get Map.prototype.size called on incompatible receiver #<Map>]' });
   const badMessage = new Proxy({}, { ownKeys: () => { throw new Proxy(new Error('x'), { getPrototypeOf: () => { throw new Error('again'); } }); } });
   t.same(JSON.parse(serializer.serialize({ badMessage })), { badMessage: '[Unreadable: an unreadable value]' });
   const longMessage = new Proxy({}, { ownKeys: () => { throw new Error('m'.repeat(500)); } });
@@ -183,6 +187,61 @@ t.test('serializePayload() writes runs of primitives in arrays as JSON does, and
   const cut = check(['a', 'z'.repeat(10_000), 'b'], 'a long string');
   t.equal(cut[0], 'a');
   t.match(cut[1], /^z+…\[\+\d+ chars\]$/, 'a string too long for the room left is cut');
+});
+
+t.test('serializePayload() cuts a container that cannot fit at 1,000 keys or 10,000 items, and leaves one that can whole', async (t) => {
+  const entries = (object: unknown): number => Object.keys(object as object).length;
+  const huge = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i]));
+  const cut = parse(huge) as Record<string, unknown>;
+  t.equal(entries(cut), 1002, 'an object too large for the budget: its first 1,000 keys, its marker and the summary');
+  t.equal(cut['k999'], 999);
+  t.equal(cut['_truncated'], '99000 more keys');
+  t.match(cut['_prefactor_truncated'], { keysOmitted: 99_000 });
+  // Few keys, but too long to fit: found by their lengths, not their count.
+  const longKeys = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`${'k'.repeat(100)}${i}`, i]));
+  t.equal(field({ big: 1n, longKeys }, 'longKeys')['_truncated'], '2000 more keys');
+  // 2,000 keys that fit are all written, by the walker too (a BigInt after them sends the payload there,
+  // with the key list the scan made).
+  const fits = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, i]));
+  t.same(field({ fits, big: 1n }, 'fits'), fits);
+  const map = field({ map: new Map(Array.from({ length: 100_000 }, (_, i) => [i, i])) }, 'map');
+  t.equal(entries(map), 1001, 'a Map too large: 1,000 entries and its marker');
+  t.equal(map['_truncated'], '99000 more keys');
+  const numbers = Array.from({ length: 1_000_000 }, (_, i) => i);
+  const list = items({ numbers }, 'numbers');
+  t.same(list.slice(0, -1), numbers.slice(0, 10_000), 'an array too large for the budget: its first 10,000 items');
+  t.equal(list.at(-1), '[Truncated: 990000 more items]');
+  const set = items({ set: new Set(numbers) }, 'set');
+  t.same(set.slice(0, -1), numbers.slice(0, 10_000), 'a Set too large: its first 10,000 items');
+  t.equal(set.at(-1), '[Truncated: 990000 more items]');
+  const whole = Array.from({ length: 30_000 }, (_, i) => i % 10);
+  t.same(items({ big: 1n, whole }, 'whole'), whole, '30,000 items that fit are all written');
+});
+
+t.test('serializePayload() reads each item of an array once, and nothing else of it', async (t) => {
+  // A plain array is read a chunk at a time by slice(): an index getter runs once.
+  const reads: number[] = [];
+  const plain = Array.from({ length: 100 }, (_, i) => i);
+  Object.defineProperty(plain, 50, { get: () => (reads.push(50), { at: 50 }), enumerable: true });
+  t.same(items({ big: 1n, plain }, 'plain'), [...plain.slice(0, 50), { at: 50 }, ...plain.slice(51)]);
+  t.same(reads, [50], 'its getter ran once');
+  // A subclass's constructor (which slice() would call) and a Proxy's traps (which it would go through) are left alone.
+  let constructed = 0;
+  class Tracked extends Array<unknown> {
+    constructor(...items: unknown[]) {
+      super(...items);
+      constructed++;
+    }
+  }
+  const tracked = Tracked.from([1, 2, { three: 3 }]);
+  constructed = 0;
+  t.same(items({ big: 1n, tracked }, 'tracked'), [1, 2, { three: 3 }]);
+  t.equal(constructed, 0, 'no instance of the subclass made');
+  const trapped: string[] = [];
+  const proxy = new Proxy([1, 'two', [3]], { get: (target, key, receiver) => (trapped.push(String(key)), Reflect.get(target, key, receiver) as unknown) });
+  t.same(items({ big: 1n, proxy }, 'proxy'), [1, 'two', [3]]);
+  t.same(trapped.filter((key) => /^\d+$/.test(key)), ['0', '1', '2'], 'each item read once through the Proxy');
+  t.notOk(trapped.includes('constructor'), 'nor its constructor');
 });
 
 t.test('serializePayload() quotes keys and strings as JSON does', async (t) => {
