@@ -63,6 +63,7 @@ const SHAPES: Record<string, { readonly label: string; readonly make: Make }> = 
   buffer: { label: '{data: Buffer.alloc(1e7)}', make: () => ({ data: Buffer.alloc(1e7) }) },
   keys1m: { label: 'an object with 1M keys', make: () => manyKeys(1e6) },
   array1m: { label: '{list: an array of 1M numbers}', make: () => ({ list: Array.from({ length: 1e6 }, (_, i) => i) }) },
+  records: { label: '{rows: 100,000 records {id, name, score}}', make: () => ({ rows: Array.from({ length: 1e5 }, (_, id) => ({ id, name: `user ${id}`, score: id / 7 })) }) },
   string1m: { label: '{text: a 1 MB string}', make: () => ({ text: flatText(1 << 20) }) },
   proxy: { label: 'a Proxy that throws on every trap', make: throwingProxy },
 };

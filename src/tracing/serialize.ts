@@ -25,9 +25,10 @@
  *     and the top-level object gets `"_prefactor_truncated": {maxPayloadBytes, stringsCut,
  *     keysOmitted, itemsOmitted}`. The span keeps everything else.
  *   - an object or Map that cannot fit in what is left of the budget (its keys alone are too long)
- *     keeps its first 1,000 keys, an array or Set that cannot (too many items) its first 10,000,
- *     with the same markers: a million small keys or items would otherwise be written one by one
- *     up to the budget's end, which costs the caller far more than the text is worth.
+ *     keeps its first 1,000 keys; an array or Set of more than 1,000 items whose first 1,000 show
+ *     that it cannot (the rest, at their average size, would not fit) keeps those 1,000; with the
+ *     same markers. A million small keys or items would otherwise be written up to the budget's
+ *     end, which costs the caller far more than the text is worth.
  *
  * A per-key hook (redaction, sampling) belongs in `Walker.#object` (every key of every object
  * written passes there, with its path) and, for the plain path, in `scanObject` (return `false` to
@@ -37,6 +38,21 @@
  */
 
 import { types } from 'node:util';
+import { EngineRuns, plainRun } from './engine-runs.js';
+import {
+  CUT_ARRAY_AT,
+  MAX_DEPTH,
+  MAX_KEYS_OF_CUT_OBJECT,
+  MIN_ITEM_UNITS,
+  MIN_KEY_UNITS,
+  ScanState,
+  isPlainObject,
+  scanKeys,
+  type KeyList,
+  type KeyWatch,
+} from './payload-scan.js';
+
+export { isPlainObject, type KeyWatch };
 
 /** The text sent when even the walker fails (e.g. the stack is exhausted). */
 export const UNSERIALIZABLE_JSON = '{"_prefactor_error":"payload could not be serialised"}';
@@ -46,12 +62,6 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 /** The smallest `maxPayloadBytes` accepted: room for the truncation markers. */
 export const MIN_MAX_PAYLOAD_BYTES = 1024;
 
-/** Asked about every key of a payload the plain path writes (the redaction's key names). */
-export interface KeyWatch {
-  /** Whether `key` is one to look at again (e.g. a key whose value may have to be masked). */
-  watches(key: string): boolean;
-}
-
 /** `lastKeys`: no key of the text is watched. */
 export const KEYS_CLEAR = 0;
 /** `lastKeys`: a watched key is in the text. */
@@ -59,10 +69,6 @@ export const KEYS_SEEN = 1;
 /** `lastKeys`: the walker wrote the text, its keys were not checked. */
 export const KEYS_UNCHECKED = 2;
 
-/** How deep the walker goes before writing `"[MaxDepth]"`; also the depth the plain path accepts. */
-const MAX_DEPTH = 64;
-const OBJECT_PROTOTYPE = Object.prototype;
-const DATE_PROTOTYPE = Date.prototype;
 /** Units kept back by every open object or array: its closing bracket and its "N more" marker. */
 const CLOSE_RESERVE = 48;
 /** Units kept back by the top-level object: its `_prefactor_truncated` summary. */
@@ -124,7 +130,7 @@ export class PayloadSerializer {
     } catch {
       root = { value }; // a Proxy whose getPrototypeOf throws: the walker says what it can
     }
-    const scan: ScanState = { left: this.maxBytes, first: root, seen: undefined, watch, seenKey: false, keyLists: undefined, maxBytes: this.maxBytes };
+    const scan = ScanState.ofPayload(root, this.maxBytes, watch);
     try {
       // The root is plain (checked above, or the wrapper): its keys are scanned at once.
       if (scanKeys(root, scan, 0)) {
@@ -175,13 +181,6 @@ export function serializePayload(value: unknown): string {
   return defaultSerializer.serialize(value);
 }
 
-/** Whether `value` is an object literal or `Object.create(null)` (what is sent as itself). */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return (prototype === OBJECT_PROTOTYPE || prototype === null) && typeof (value as { toJSON?: unknown }).toJSON !== 'function';
-}
-
 /** Whether `text` is at most `maxBytes` bytes in UTF-8 (measured only when it could be more). */
 function fits(text: string, maxBytes: number): boolean {
   return text.length * 3 <= maxBytes || (text.length <= maxBytes && Buffer.byteLength(text) <= maxBytes);
@@ -197,120 +196,6 @@ function flat(text: string): string {
   // The read has an effect (the flattening), so the compiler keeps it although its value is unused.
   text.charCodeAt(0);
   return text;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The plain path's scan
-
-interface ScanState {
-  /** Budget units left: the text's length so far, estimated from below (numbers count 1 unit). */
-  left: number;
-  /** The first object scanned (the root); the `seen` set is only made when a second one comes. */
-  first: object;
-  seen: Set<object> | undefined;
-  /** Asked about every key scanned. */
-  watch: KeyWatch | undefined;
-  /** `watch` answered yes for a key. */
-  seenKey: boolean;
-  /** The key lists of the large objects scanned (more than `KEEP_KEY_LIST_ABOVE` keys), for the walker. */
-  keyLists: Map<object, KeyList> | undefined;
-  /** The budget: the walker visits at most one key per unit of it, so a kept key list is cut to this length. */
-  maxBytes: number;
-}
-
-/** An object's keys as the walker goes through them: the first ones (`keys`), and how many it has in all. */
-interface KeyList {
-  readonly keys: readonly string[];
-  readonly total: number;
-}
-
-/** Objects with more keys than this have their key list kept from the scan for the walker. */
-const KEEP_KEY_LIST_ABOVE = 256;
-/** The least units a key takes in an object's text: its quotes, colon and comma, and a value of one character. */
-const MIN_KEY_UNITS = 5;
-/** The least units an item takes in an array's text: one character and its comma. */
-const MIN_ITEM_UNITS = 2;
-/**
- * The most items written of an array or Set that cannot fit in the room left (it is cut either
- * way). Runs of primitives are written by the engine, far cheaper per item than keys, but an
- * array cut at the budget's end still costs a copy of the budget's worth of text several times
- * over (the items read, the runs written, the text joined): cut at 10,000 items, an array of a
- * million numbers costs 0.3 ms instead of 5.
- */
-const MAX_ITEMS_OF_CUT_ARRAY = 10_000;
-/**
- * The most keys written of an object whose keys cannot all fit in the room left (it is cut either
- * way): writing a key costs the walker about 50 times what the engine spends per byte, so an
- * object of a million small keys is cut here, not at the budget's 20,000 or so. Sentry's
- * `normalizeMaxBreadth` keeps as many.
- */
-const MAX_KEYS_OF_CUT_OBJECT = 1000;
-
-/**
- * Whether `value` (an object below the root) is plain data that `JSON.stringify` writes faithfully
- * within the budget: plain objects and arrays seen once, Dates and primitives, no deeper than
- * `MAX_DEPTH`. Returns `false` as soon as the answer is no (budget spent, an awkward value, a
- * shared object).
- */
-function scanObject(value: object, state: ScanState, depth: number): boolean {
-  if (depth > MAX_DEPTH) return false;
-  // Every object is reached once: a second visit (a shared reference or a cycle) needs the walker.
-  const seen = (state.seen ??= new Set([state.first]));
-  if (seen.has(value)) return false;
-  seen.add(value);
-  if (Array.isArray(value)) {
-    const length = value.length;
-    if ((state.left -= length + 2) < 0) return false;
-    for (let index = 0; index < length; index++) if (!scanValue(value[index], state, depth)) return false;
-    return true;
-  }
-  const prototype: unknown = Object.getPrototypeOf(value);
-  if ((prototype !== OBJECT_PROTOTYPE && prototype !== null) || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
-  return scanKeys(value, state, depth);
-}
-
-/**
- * The keys of a plain object (its prototype is `Object.prototype` or `null`, it has no `toJSON`).
- * A large object's key list is kept for the walker (`state.keyLists`), so that an object with a
- * million keys is enumerated once, not once here and once again there.
- */
-function scanKeys(value: object, state: ScanState, depth: number): boolean {
-  state.left -= 2;
-  const watch = state.watch;
-  const keys = Object.keys(value);
-  const count = keys.length;
-  // An object whose keys cannot fit (each takes MIN_KEY_UNITS at least) goes to the walker at once,
-  // which writes MAX_KEYS_OF_CUT_OBJECT of its keys at most. Its list is cut to those: a list of a
-  // million keys held while the walker allocates would be scanned by the young-generation
-  // collector (1M pointers) for nothing.
-  const cannotFit = count * MIN_KEY_UNITS > state.left;
-  if (count > KEEP_KEY_LIST_ABOVE) (state.keyLists ??= new Map()).set(value, { keys: cannotFit ? keys.slice(0, MAX_KEYS_OF_CUT_OBJECT) : keys, total: count });
-  if (cannotFit) return false;
-  for (let index = 0; index < count; index++) {
-    const key = keys[index]!;
-    if ((state.left -= key.length + 4) < 0) return false;
-    if (watch !== undefined && !state.seenKey && watch.watches(key)) state.seenKey = true;
-    if (!scanValue((value as Record<string, unknown>)[key], state, depth)) return false;
-  }
-  return true;
-}
-
-function scanValue(value: unknown, state: ScanState, depth: number): boolean {
-  switch (typeof value) {
-    case 'string':
-      return (state.left -= value.length + 2) >= 0;
-    case 'number':
-    case 'boolean':
-    case 'undefined':
-      return --state.left >= 0;
-    case 'object':
-      if (value === null) return --state.left >= 0;
-      // A Date writes its ISO string (24 characters and quotes); it is a value, not shared state.
-      if (Object.getPrototypeOf(value) === DATE_PROTOTYPE) return (state.left -= 26) >= 0;
-      return scanObject(value, state, depth + 1);
-    default:
-      return false; // bigint (JSON throws), function and symbol (JSON drops them silently)
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,6 +215,8 @@ class Walker {
   readonly #maxBytes: number;
   /** Every object written, with the path where it was written. */
   readonly #written = new Map<object, string>();
+  /** The objects written by the engine, in runs of array items. */
+  readonly #engine = new EngineRuns();
   /** The objects being written (enclosing the current value): a reference to one is a cycle. */
   readonly #open = new Set<object>();
   #stringsCut = 0;
@@ -405,7 +292,7 @@ class Walker {
       return this.#string(`[${value instanceof ArrayBuffer ? 'ArrayBuffer' : 'SharedArrayBuffer'}: ${value.byteLength} bytes]`);
     }
     if (value instanceof Date) return this.#raw(Number.isNaN(value.getTime()) ? 'null' : JSON.stringify(value.toISOString()));
-    const writtenAt = this.#written.get(value);
+    const writtenAt = this.#written.get(value) ?? (this.#engine.has(value) ? this.#engine.pathOf(value) : undefined);
     if (writtenAt !== undefined) {
       const where = writtenAt.length > MAX_PATH ? `…${writtenAt.slice(-MAX_PATH)}` : writtenAt;
       return this.#string(`[${this.#open.has(value) ? 'Circular' : 'Shared'}: ${where}]`, '[Shared]');
@@ -435,7 +322,7 @@ class Walker {
     let map: Map<unknown, unknown> | undefined;
     if (Array.isArray(value)) entries = value;
     else if (value instanceof Set) {
-      entries = value.size * MIN_ITEM_UNITS > this.#left ? firstItems(value, MAX_ITEMS_OF_CUT_ARRAY) : [...value];
+      entries = value.size * MIN_ITEM_UNITS > this.#left ? firstItems(value, CUT_ARRAY_AT) : [...value];
       total = value.size;
     }
     else if (value instanceof Map) map = value;
@@ -504,27 +391,33 @@ class Walker {
     this.#out += '[';
     const length = total;
     const sliceable = isSliceable(items);
-    // An array that cannot fit is cut at MAX_ITEMS_OF_CUT_ARRAY items: read no further.
-    const limit = Math.min(items.length, length * MIN_ITEM_UNITS > this.#left ? MAX_ITEMS_OF_CUT_ARRAY : length);
+    const room = this.#left;
+    // Items past `limit` are not read: all of them at first; the first CUT_ARRAY_AT if those show
+    // that the array cannot fit (see below).
+    let limit = Math.min(items.length, length);
     let index = 0;
     // How many items the next chunk reads at most: about half of what the room left holds.
     let chunkLength = FIRST_RUN;
     let full = false;
     while (!full && index < limit) {
-      const end = Math.min(limit, index + chunkLength);
+      if (index === CUT_ARRAY_AT && (limit - index) * ((room - this.#left) / index) > this.#left) {
+        limit = index; // the rest, at the average size of the first items, would not fit
+        break;
+      }
+      const end = Math.min(limit, index + chunkLength, index < CUT_ARRAY_AT ? CUT_ARRAY_AT : limit);
       const chunk = sliceable ? items.slice(index, end) : readItems(items, index, end);
       const left = this.#left;
       let at = 0;
       while (at < chunk.length) {
         if ((full = this.#left < MIN_VALUE + 1)) break;
-        const run = primitiveRun(chunk, at, this.#left);
-        if (run > 0) {
-          const written = this.#run(chunk, at, run, index + at, path, depth);
-          at += written;
-          if ((full = written < run)) break; // the budget ran out within the run
-        }
+        const scan = this.#engine.scan(this.#left, this.#written);
+        const run = plainRun(chunk, at, scan, depth + 1);
+        const written = run > 0 ? this.#run(chunk, at, run, index + at) : 0;
+        // The objects of the items written stay marked as written; those of the others are taken out.
+        this.#engine.commit(scan, path, index + at, chunk, at, written);
+        at += written;
         if (at < chunk.length) {
-          // An object, or a string too long for the room left: the walker writes it.
+          // An awkward value, or one too long for the room left: the walker writes it (cut to the room).
           if ((full = !this.#item(chunk[at], index + at, path, depth))) break;
           at++;
         }
@@ -545,10 +438,10 @@ class Walker {
   }
 
   /**
-   * Writes `count` primitives of `chunk` from `from` on (items `start`... of the array) as far as
-   * the room allows, a part per `JSON.stringify` call; returns how many items it wrote.
+   * Writes `count` items of `chunk` from `from` on (items `start`... of the array; plain data, see
+   * `plainRun`) as far as the room allows, a part per `JSON.stringify` call; returns how many it wrote.
    */
-  #run(chunk: readonly unknown[], from: number, count: number, start: number, path: string, depth: number): number {
+  #run(chunk: readonly unknown[], from: number, count: number, start: number): number {
     let written = 0;
     let part = count;
     while (written < count) {
@@ -561,13 +454,11 @@ class Walker {
         this.#out += index > 0 ? `,${json.slice(1, -1)}` : json.slice(1, -1);
         this.#left -= size;
         written += part;
-      } else if (part > FIRST_RUN) {
+      } else if (part > 1) {
         // Longer than the room left (longer numbers than estimated, escapes): fewer items, in proportion.
         part = Math.max(1, Math.min(part - 1, Math.floor((part * this.#left) / size)));
       } else {
-        // A few items at the budget's end: item by item, strings cut to the room left.
-        const end = written + part;
-        for (; written < end; written++) if (!this.#item(chunk[from + written], start + written, path, depth)) return written;
+        return written; // an item too long for the room left: the walker writes it, cut
       }
     }
     return written;
@@ -676,38 +567,6 @@ function keysMayFit(list: KeyList, room: number): boolean {
 /** All of `keys`, as a `KeyList`. */
 function allKeys(keys: readonly string[]): KeyList {
   return { keys, total: keys.length };
-}
-
-/**
- * How many items of `chunk` from `from` on are primitives that `JSON.stringify` writes as the
- * walker would (strings, numbers, booleans, null, holes) and whose text, estimated from below
- * (with its comma), fits in `room` units. A small function of its own: its loop is what a large
- * array costs per item, and the engine optimises it early and keeps it so.
- */
-function primitiveRun(chunk: readonly unknown[], from: number, room: number): number {
-  let units = 0;
-  let index = from;
-  for (; index < chunk.length; index++) {
-    const item = chunk[index];
-    switch (typeof item) {
-      case 'string':
-        units += item.length + 3;
-        break;
-      case 'number':
-      case 'boolean':
-      case 'undefined':
-        units += 2;
-        break;
-      case 'object':
-        if (item !== null) return index - from;
-        units += 5;
-        break;
-      default:
-        return index - from;
-    }
-    if (units > room) return index - from;
-  }
-  return index - from;
 }
 
 /**

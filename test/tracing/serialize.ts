@@ -189,7 +189,7 @@ t.test('serializePayload() writes runs of primitives in arrays as JSON does, and
   t.match(cut[1], /^z+…\[\+\d+ chars\]$/, 'a string too long for the room left is cut');
 });
 
-t.test('serializePayload() cuts a container that cannot fit at 1,000 keys or 10,000 items, and leaves one that can whole', async (t) => {
+t.test('serializePayload() cuts a container that cannot fit at 1,000 keys or items, and leaves one that can whole', async (t) => {
   const entries = (object: unknown): number => Object.keys(object as object).length;
   const huge = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, i]));
   const cut = parse(huge) as Record<string, unknown>;
@@ -209,13 +209,68 @@ t.test('serializePayload() cuts a container that cannot fit at 1,000 keys or 10,
   t.equal(map['_truncated'], '99000 more keys');
   const numbers = Array.from({ length: 1_000_000 }, (_, i) => i);
   const list = items({ numbers }, 'numbers');
-  t.same(list.slice(0, -1), numbers.slice(0, 10_000), 'an array too large for the budget: its first 10,000 items');
-  t.equal(list.at(-1), '[Truncated: 990000 more items]');
+  t.same(list.slice(0, -1), numbers.slice(0, 1000), 'an array too large for the budget: its first 1,000 items');
+  t.equal(list.at(-1), '[Truncated: 999000 more items]');
   const set = items({ set: new Set(numbers) }, 'set');
-  t.same(set.slice(0, -1), numbers.slice(0, 10_000), 'a Set too large: its first 10,000 items');
-  t.equal(set.at(-1), '[Truncated: 990000 more items]');
+  t.same(set.slice(0, -1), numbers.slice(0, 1000), 'a Set too large: its first 1,000 items');
+  t.equal(set.at(-1), '[Truncated: 999000 more items]');
+  // Records: 2,000 of them would fit at their size, so all are written; 100,000 would not: the first 1,000.
+  const records = Array.from({ length: 100_000 }, (_, id) => ({ id, name: `user ${id}` }));
+  t.same(items({ big: 1n, records: records.slice(0, 2000) }, 'records'), records.slice(0, 2000));
+  const cutRecords = items({ records }, 'records');
+  t.same(cutRecords.slice(0, -1), records.slice(0, 1000), 'records that cannot fit: the first 1,000');
+  t.equal(cutRecords.at(-1), '[Truncated: 99000 more items]');
   const whole = Array.from({ length: 30_000 }, (_, i) => i % 10);
   t.same(items({ big: 1n, whole }, 'whole'), whole, '30,000 items that fit are all written');
+});
+
+t.test('serializePayload() writes runs of plain items by the engine, and still marks their objects met again', async (t) => {
+  const inner = { x: 1 };
+  const record = { id: 1, inner };
+  const cell = { c: 3 };
+  // A BigInt at the end sends the payload through the walker; its arrays' plain items are written in runs.
+  t.same(parse({ list: [5, record, { id: 2 }, record], again: record, nested: inner, rows: [[0, cell]], cell, big: 1n }), {
+    list: [5, { id: 1, inner: { x: 1 } }, { id: 2 }, '[Shared: $.list[1]]'],
+    again: '[Shared: $.list[1]]',
+    nested: '[Shared: $.list[1].inner]',
+    rows: [[0, { c: 3 }]],
+    cell: '[Shared: $.rows[0][1]]',
+    big: '1',
+  });
+  // An item whose getter throws is the walker's (a marker in its place); the items around it are not.
+  const throwing = {
+    get bad(): never {
+      throw new Error('no');
+    },
+  };
+  t.same(items({ list: [{ ok: 1 }, throwing, { ok: 2 }], big: 1n }, 'list'), [{ ok: 1 }, { bad: '[getter threw: no]' }, { ok: 2 }]);
+  // A getter that gives the object written on one read and something else on the next: the marker
+  // names the run where it was written.
+  const shared = { s: 1 };
+  const reads = { changing: 0, throwing: 0, cycle: 0 };
+  const cycle: Record<string, unknown> = {};
+  cycle['self'] = cycle;
+  const changing = { get x(): unknown { return reads.changing++ === 1 ? shared : {}; } };
+  const rethrowing = {
+    get x(): unknown {
+      if (reads.throwing++ === 3) throw new Error('gone');
+      return reads.throwing === 2 ? shared : {};
+    },
+  };
+  const cycling = { get x(): unknown { return reads.cycle++ === 1 ? shared : reads.cycle > 3 ? cycle : {}; } };
+  for (const [name, item] of Object.entries({ changing, rethrowing, cycling })) {
+    t.same(parse({ list: [item], ref: shared, big: 1n }), { list: [{ x: {} }], ref: '[Shared: $.list[0…0]]', big: '1' }, name);
+  }
+  // Records cut at the budget's end within a run: those not written are not marked as written.
+  const records = Array.from({ length: 300 }, (_, id) => ({ id, score: id / 7 }));
+  const send = (later: unknown): Record<string, unknown> => JSON.parse(new PayloadSerializer(4096).serialize({ records, later, big: 1n })) as Record<string, unknown>;
+  const sentRecords = send(undefined)['records'] as unknown[];
+  const written = sentRecords.length - 1;
+  t.ok(written > 10 && written < 200, `${written} records written`);
+  t.same(sentRecords.slice(0, -1), records.slice(0, written));
+  // The record just after the last one written was scanned with it, in its run, but not written.
+  t.equal(send(records[written])['later'], '[Truncated]', 'a record left out is not said to be written');
+  t.equal(send(records[written - 1])['later'], `[Shared: $.records[${written - 1}]]`, 'the last one written is');
 });
 
 t.test('serializePayload() reads each item of an array once, and nothing else of it', async (t) => {
