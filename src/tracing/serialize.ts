@@ -31,8 +31,8 @@
  *     end, which costs the caller far more than the text is worth.
  *
  * A per-key hook (redaction, sampling) belongs in `Walker.#object` (every key of every object
- * written passes there, with its path) and, for the plain path, in `scanObject` (return `false` to
- * send the value through the walker). The scan already asks a `KeyWatch` (the redaction's key
+ * written passes there, with its path) and, for the plain path and the engine's runs, in
+ * `scanObject` (`payload-scan.ts`; return `false` to send the value through the walker). The scan already asks a `KeyWatch` (the redaction's key
  * names) about every key it meets, so that redaction costs nothing more than this walk when no
  * key can match.
  */
@@ -81,7 +81,7 @@ const MAX_PATH = 120;
 const CUT_MARKER = 28;
 /** How many items an array's first chunk reads (see `Walker.#array`). */
 const FIRST_RUN = 16;
-/** The most units of text a run of primitives is written in (strings over 128 KiB take the engine's large-object path). */
+/** The most units of text a run of array items is written in (strings over 128 KiB take the engine's large-object path). */
 const MAX_RUN_UNITS = 32 * 1024;
 /** Texts up to this length are checked for escapes by `quote` itself. */
 const QUOTE_SCAN_MAX = 64;
@@ -381,10 +381,10 @@ class Walker {
 
   /**
    * `[item,...]`. The items are read a chunk at a time, each once (a plain array's chunk by one
-   * `slice`, the engine's copy); the runs of primitives in a chunk (strings, numbers, booleans,
-   * null) are written by the engine, a run per `JSON.stringify` call, and anything else by the
-   * walker. An array of a million numbers costs its budget's worth of engine work and a `typeof`
-   * per item read, not a call of the walker per item.
+   * `slice`, the engine's copy); the runs of plain items in a chunk (primitives, and plain objects
+   * and arrays that fit, see `plainRun`) are written by the engine, a run per `JSON.stringify`
+   * call, and anything else by the walker. A list of records or numbers costs a scan of what is
+   * written and the engine's work, not a call of the walker per key or item.
    */
   #array(items: readonly unknown[], path: string, depth: number, total = items.length): void {
     this.#reserve(CLOSE_RESERVE);
@@ -574,7 +574,8 @@ function allKeys(keys: readonly string[]): KeyList {
  * plain array (no subclass whose constructor `slice` would call, no Proxy whose traps it would).
  */
 function isSliceable(items: readonly unknown[]): boolean {
-  return Object.getPrototypeOf(items) === Array.prototype && !Object.hasOwn(items, 'constructor') && !types.isProxy(items);
+  // A Proxy first: asking it for its prototype would run one of its traps.
+  return !types.isProxy(items) && Object.getPrototypeOf(items) === Array.prototype && !Object.hasOwn(items, 'constructor');
 }
 
 /** Items `start` to `end` (excluded) of an array `slice` should not touch (a subclass, a Proxy), read one by one. */
