@@ -574,7 +574,7 @@ function allKeys(keys: readonly string[]): KeyList {
  * plain array (no subclass whose constructor `slice` would call, no Proxy whose traps it would).
  */
 function isSliceable(items: readonly unknown[]): boolean {
-  // A Proxy first: asking it for its prototype would run one of its traps.
+  // A Proxy first (cheaper, and no trap of its own runs).
   return !types.isProxy(items) && Object.getPrototypeOf(items) === Array.prototype && !Object.hasOwn(items, 'constructor');
 }
 
