@@ -72,12 +72,14 @@ export function isUnanswered(error: unknown): boolean {
  * - `transient`: network (any client-side failure but an abort, see `isUnanswered`), timeout,
  *   429, 5xx or a malformed answer; retry later (safe: every operation keeps its idempotency key);
  * - `isolate`: a bulk of several refused as a whole; send them one by one, so only a bad one fails;
- * - `rejected`: permanent.
+ * - `rejected`: permanent; so is a bulk refused with 401: the token is refused, and every request
+ *   carries it (sent one by one, each operation would only be refused again, a request each).
  */
 export function requestVerdict(error: unknown, bulk: boolean, count: number): 'no_bulk' | 'too_large' | 'transient' | 'isolate' | 'rejected' {
   if (bulk && error instanceof PrefactorNotFoundError) return 'no_bulk';
   if (bulk && count > 1 && error instanceof PrefactorApiError && error.statusCode === 413) return 'too_large';
   if (isTransientError(error) || isUnanswered(error) || error instanceof PrefactorResponseContractError) return 'transient';
+  if (error instanceof PrefactorApiError && error.statusCode === 401) return 'rejected';
   return bulk && count > 1 ? 'isolate' : 'rejected';
 }
 

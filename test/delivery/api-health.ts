@@ -6,7 +6,7 @@ import { Tracer } from '../../src/tracing/tracer.js';
 import type { TracerOptions } from '../../src/tracing/tracer-options.js';
 import { ApiHealth, NOTHING_HELD } from '../../src/delivery/api-health.js';
 import { PrefactorClientError, PrefactorRetryExhaustedError } from '../../src/http/errors.js';
-import { recordingLogger, type RecordingLogger } from '../fixtures/delivery.js';
+import { recordingLogger, withProxy, type RecordingLogger } from '../fixtures/delivery.js';
 import { withServer } from '../fixtures/server.js';
 
 const TOKEN = 'sk-planted-secret-7d1f';
@@ -41,6 +41,19 @@ t.test('a refused token (401) is said at once, at warn level, once, with the sta
     `The API at ${server.url} refused the API token (401 unauthorized): check \`apiToken\` (PREFACTOR_API_TOKEN): it is missing, wrong, expired or revoked. Spans are dropped until then (counted in stats().dropped.rejected_by_server)`,
   ]);
   t.notMatch(everything(logger), TOKEN, 'the token is in no line and no details');
+});
+
+t.test('a bulk refused with 401 drops its operations at once: no request per operation to be refused again', async (t) => {
+  const server = await withServer(t, { token: 'the-right-one' });
+  const proxy = await withProxy(t, server.url, () => undefined);
+  const { tracer } = tracerFor(t, { apiUrl: proxy.url, apiToken: TOKEN });
+  // 20 instances: their 20 registers go in the first bulk.
+  for (let i = 0; i < 20; i++) tracer.withInstance(() => tracer.withSpan('a', { i }, () => i));
+  t.equal(await tracer.flush(), false);
+  const { dropped, operationsEnqueued } = tracer.stats();
+  t.equal(dropped.rejected_by_server, 100, 'the 100 operations of the bulk (5 per instance) rejected');
+  t.equal(operationsEnqueued, 100);
+  t.equal(proxy.requests.length, 1, 'one bulk request, refused: not one more request per operation');
 });
 
 t.test('a token of another agent (403) is said once, pointing at agentId', async (t) => {

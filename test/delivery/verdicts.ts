@@ -51,6 +51,9 @@ t.test('requestVerdict() by error, endpoint and batch size', async (t) => {
     [new PrefactorResponseContractError('truncated', { statusCode: 200 }), true, 3, 'transient'],
     [apiError(422), true, 3, 'isolate'],
     [apiError(401), true, 1, 'rejected'],
+    // A refused token: isolating the operations would only have each refused again.
+    [apiError(401), true, 5, 'rejected'],
+    [apiError(403), true, 5, 'isolate'],
     [new Error('bug'), false, 1, 'rejected'],
   ];
   for (const [error, bulk, count, verdict] of cases) t.equal(requestVerdict(error, bulk, count), verdict, `${String(error)} ${bulk} ${count}`);
