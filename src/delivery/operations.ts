@@ -349,11 +349,13 @@ export class OperationTable {
   /** Releases the texts and the slot of a resolved operation. */
   free(op: Operation): void {
     const arena = this.arena;
+    // The finish's texts first: written after the create's, both may be the last ones written.
+    if (this.#bChunk[op]! >= 0) arena.free(this.#bChunk[op]!, this.#finishedLength[op]! + this.#resultLength[op]!, this.#bStart[op]!);
     arena.free(
       this.#aChunk[op]!,
       this.#idLength[op]! + this.#instanceLength[op]! + this.#parentLength[op]! + this.#schemaLength[op]! + this.#timeLength[op]! + this.#bodyLength[op]!,
+      this.#aStart[op]!,
     );
-    if (this.#bChunk[op]! >= 0) arena.free(this.#bChunk[op]!, this.#finishedLength[op]! + this.#resultLength[op]!);
     this.state[op] = FREE;
     // A dependant that asks finds the slot changed: its dependency was confirmed.
     this.seq[op] = -1;

@@ -32,9 +32,10 @@ export interface DeliveryOptions {
   readonly maxQueueSize?: number;
   /**
    * Most memory the queue may take, in bytes: each held operation (queued or in flight) counts its
-   * payload's UTF-8 bytes (as on the wire) plus a measured per-operation overhead of 512 bytes.
-   * Beyond it a new operation is dropped (`queue_overflow`); finishes may use a reserve of a tenth
-   * beyond it, so that what started can end.
+   * payload's UTF-8 bytes (as on the wire) plus a measured per-operation overhead of 512 bytes, and
+   * the texts already delivered that an operation held longer keeps in memory count too (they share
+   * 64 KiB buffers). Beyond it a new operation is dropped (`queue_overflow`); finishes may use a
+   * reserve of a tenth beyond it, so that what started can end.
    * @default 33554432 (32 MiB)
    */
   readonly maxQueueBytes?: number;

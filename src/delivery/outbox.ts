@@ -126,7 +126,7 @@ export class Outbox {
       retried: this.#retried,
       queued: this.#queued,
       inFlight: this.#inFlight,
-      bytesHeld: this.#bytesHeld,
+      bytesHeld: this.#heldBytes(),
     };
   }
 
@@ -137,13 +137,22 @@ export class Outbox {
 
   /**
    * Whether a new operation with `bytes` of payload fits (`maxQueueSize`, and `maxQueueBytes` with
-   * its overhead). A finish (`ending`) may also use a reserve of a tenth beyond both bounds: what was
-   * started can still end during an outage, so no span or instance stays `active` for ever.
+   * its overhead and the arena's dead bytes). A finish (`ending`) may also use a reserve of a tenth
+   * beyond both bounds: what was started can still end during an outage, so no span or instance
+   * stays `active` for ever.
    */
   #admit(bytes: number, ending = false): boolean {
     const size = ending ? this.#maxQueueSize + this.#reserveSize : this.#maxQueueSize;
     const total = ending ? this.#maxQueueBytes + this.#reserveBytes : this.#maxQueueBytes;
-    return this.#held < size && this.#bytesHeld + bytes + OPERATION_OVERHEAD_BYTES <= total;
+    return this.#held < size && this.#heldBytes() + bytes + OPERATION_OVERHEAD_BYTES <= total;
+  }
+
+  /**
+   * The memory held, as counted against `maxQueueBytes`: each operation's bytes and overhead, and
+   * the text arena's dead bytes (released texts in chunks that a text held longer keeps alive).
+   */
+  #heldBytes(): number {
+    return this.#bytesHeld + this.table.arena.deadBytes;
   }
 
   #link(op: Operation, bytes: number, instance: InstanceState | undefined, countsForInstance: boolean): void {
@@ -281,7 +290,7 @@ export class Outbox {
     if (create >= 0 && table.state[create] === QUEUED && table.attempts[create] === 0) {
       // Coalesce: never sent, so its idempotency key was never used with another body. No new
       // entry: only the result's bytes must fit.
-      if (this.#bytesHeld + bytes > this.#maxQueueBytes + this.#reserveBytes) return this.#refuse('queue_overflow');
+      if (this.#heldBytes() + bytes > this.#maxQueueBytes + this.#reserveBytes) return this.#refuse('queue_overflow');
       table.finish(create, span.status, span.finishedAt, result);
       table.bytes[create]! += bytes;
       table.weight[create] = 2;

@@ -6,7 +6,9 @@
  * grows its young generation once the bytes surviving them pass its capacity (Node 24: from 16 MB
  * to 64 MB during a burst). Bytes in a Buffer are not objects: the collector neither copies nor
  * counts them. A chunk's bytes are counted live until every region written in it is released; then
- * the chunk is reused (a few are kept) or left to the collector.
+ * the chunk is reused (a few are kept) or left to the collector. Until then, its released regions
+ * are memory held for nothing: `deadBytes` counts them, so that the queue's bound includes them (a
+ * region held long, such as a create waiting for its remote parent, keeps its whole chunk).
  */
 
 /** Bytes of a chunk. A region larger than a quarter of it gets a chunk of its own. */
@@ -22,6 +24,11 @@ export class TextArena {
   readonly #chunks: Array<Buffer | undefined> = [];
   /** Bytes of live regions in each chunk. */
   #live: number[] = [];
+  /** Whether each chunk is a shared one of `CHUNK_BYTES` (not a large region's own). */
+  #shared: boolean[] = [];
+  /** Bytes of the shared chunks held, and of the live regions in them. */
+  #sharedBytes = 0;
+  #sharedLive = 0;
   readonly #freeIndexes: number[] = [];
   readonly #spare: Buffer[] = [];
   /** The chunk written into (-1: none yet), and where its free room starts. */
@@ -36,6 +43,14 @@ export class TextArena {
     return this.#chunks.length - this.#freeIndexes.length;
   }
 
+  /**
+   * Bytes of the shared chunks held that no live region uses and no new one will: released regions
+   * in chunks kept for another region's sake. Room not yet written in the current chunk is not dead.
+   */
+  get deadBytes(): number {
+    return this.#sharedBytes - this.#sharedLive - (this.#current < 0 ? 0 : CHUNK_BYTES - this.#position);
+  }
+
   /** The Buffer of chunk `index`. */
   buffer(index: number): Buffer {
     return this.#chunks[index]!;
@@ -48,16 +63,15 @@ export class TextArena {
   begin(maxBytes: number): void {
     if (maxBytes > CHUNK_BYTES / 4) {
       // Alone in a chunk of its own size: released with the region.
-      this.chunk = this.#add(Buffer.allocUnsafeSlow(maxBytes));
+      this.chunk = this.#add(Buffer.allocUnsafeSlow(maxBytes), false);
       this.start = 0;
       return;
     }
     if (this.#current < 0 || this.#position + maxBytes > CHUNK_BYTES) {
-      const previous = this.#current;
-      this.#current = this.#add(this.#spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES));
+      // The chunk left behind holds a live region (one holding none is written over from its
+      // start, see `free`): it goes once its last region is released.
+      this.#current = this.#add(this.#spare.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES), true);
       this.#position = 0;
-      // The chunk left behind goes once its last region is released (it may be already).
-      if (previous >= 0 && this.#live[previous] === 0) this.#release(previous);
     }
     this.chunk = this.#current;
     this.start = this.#position;
@@ -71,13 +85,22 @@ export class TextArena {
   /** Closes the region begun last, of `bytes` bytes. */
   end(bytes: number): void {
     this.#live[this.chunk]! += bytes;
+    if (this.#shared[this.chunk]) this.#sharedLive += bytes;
     if (this.chunk === this.#current) this.#position = this.start + bytes;
   }
 
-  /** The region of `bytes` in `chunk` is no longer read. */
-  free(chunk: number, bytes: number): void {
+  /**
+   * The region of `bytes` at `start` in `chunk` is no longer read. The last region written is
+   * taken back at once (its room is written over next), as is the whole chunk written into when it
+   * holds no live region.
+   */
+  free(chunk: number, bytes: number, start: number): void {
     const live = (this.#live[chunk]! -= bytes);
-    if (live === 0 && chunk !== this.#current) this.#release(chunk);
+    if (this.#shared[chunk]) this.#sharedLive -= bytes;
+    if (chunk === this.#current) {
+      if (live === 0) this.#position = 0;
+      else if (start + bytes === this.#position) this.#position = start;
+    } else if (live === 0) this.#release(chunk);
   }
 
   /** The text of `length` bytes at `start` in `chunk` (rare paths: logs, single requests). */
@@ -85,15 +108,18 @@ export class TextArena {
     return this.#chunks[chunk]!.toString('utf8', start, start + length);
   }
 
-  #add(buffer: Buffer): number {
+  #add(buffer: Buffer, shared: boolean): number {
     const index = this.#freeIndexes.pop() ?? this.#chunks.length;
     this.#chunks[index] = buffer;
     this.#live[index] = 0;
+    this.#shared[index] = shared;
+    if (shared) this.#sharedBytes += CHUNK_BYTES;
     return index;
   }
 
   #release(index: number): void {
     const buffer = this.#chunks[index]!;
+    if (this.#shared[index]) this.#sharedBytes -= CHUNK_BYTES;
     if (buffer.length === CHUNK_BYTES && this.#spare.length < SPARE_CHUNKS) this.#spare.push(buffer);
     // Node 22+: its memory goes back to the allocator now, not when the collector gets to the
     // Buffer (after a burst, megabytes of chunks would wait for a full collection). Whether
@@ -109,5 +135,6 @@ export class TextArena {
     for (let index = 0; index < this.#chunks.length; index++) if (this.#chunks[index] !== undefined) this.#release(index);
     this.#current = -1;
     this.#position = 0;
+    this.#sharedLive = 0;
   }
 }

@@ -115,6 +115,6 @@ export interface DeliveryStats {
   readonly queued: number;
   /** Operations in a request now. */
   readonly inFlight: number;
-  /** Serialised bytes held now (queued and in flight). */
+  /** Bytes held now, as counted against `maxQueueBytes` (queued and in flight, and delivered texts still kept in memory beside them). */
   readonly bytesHeld: number;
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { generateId } from '../../src/util/ids.js';
-import { accounted, sinkFor, startInstance } from '../fixtures/delivery.js';
+import { accounted, sinkFor, startInstance, until } from '../fixtures/delivery.js';
 import { withServer } from '../fixtures/server.js';
 
 const now = (): string => new Date().toISOString();
@@ -52,4 +52,22 @@ t.test('a create that is not remote is rejected at once when its instance is mis
   sink.spanStarted({ id: generateId(), instanceId: generateId(), parentId: undefined, schemaName: 'a', payloadJson: '{}', startedAt: now() });
   t.equal(await sink.flush(5000), true);
   t.match(sink.stats(), { dropped: { rejected_by_server: 1, parent_not_found: 0 }, operationsRetried: 0 });
+});
+
+t.test('a remote create held while the spans written after it are delivered: the chunk of texts it keeps counts against maxQueueBytes', async (t) => {
+  const server = await withServer(t);
+  const { sink } = sinkFor(t, server.url, { remoteParentWaitMs: 60_000, maxQueueBytes: 64 * 1024 });
+  const instanceId = startInstance(sink);
+  // Its texts come first in the arena's chunk; the 40 spans' texts (1 KB payloads) follow them there.
+  sink.spanStarted({ id: generateId(), instanceId: generateId(), parentId: generateId(), schemaName: 'remote', payloadJson: '{}', startedAt: now(), remote: true });
+  const payloadJson = JSON.stringify({ text: 'x'.repeat(1000) });
+  for (let i = 0; i < 40; i++) sink.spanStarted({ id: generateId(), instanceId, parentId: undefined, schemaName: 'local', payloadJson, startedAt: now() });
+  // Delivered, all but the remote create: no event says when the engine has taken the answers in.
+  await until(() => sink.stats().operationsSent === 42);
+  const held = sink.stats();
+  t.equal(held.queued + held.inFlight, 1, 'only the remote create is held');
+  t.ok(held.bytesHeld > 40_000, `but it keeps the chunk its texts are in: ${held.bytesHeld} bytes held`);
+  // A payload that fits the bound, but not beside the chunk kept, is refused and counted.
+  sink.spanStarted({ id: generateId(), instanceId, parentId: undefined, schemaName: 'local', payloadJson: JSON.stringify({ text: 'y'.repeat(30_000) }), startedAt: now() });
+  t.equal(sink.stats().dropped.queue_overflow, 1);
 });
