@@ -56,6 +56,21 @@ t.test('a bulk refused with 401 drops its operations at once: no request per ope
   t.equal(proxy.requests.length, 1, 'one bulk request, refused: not one more request per operation');
 });
 
+t.test('bulk items refused one by one as unauthorized: the token is said refused, as for a whole 401', async (t) => {
+  const server = await withServer(t);
+  // An API that answers the bulk, but refuses each item for the token.
+  const proxy = await withProxy(t, server.url, ({ body }) => {
+    const items = (JSON.parse(body) as { items: Array<{ idempotency_key: string }> }).items;
+    const refused = { status: 'error', code: 'unauthorized', message: 'token refused' };
+    return { status: 200, body: { status: 'success', outputs: Object.fromEntries(items.map((item) => [item.idempotency_key, refused])) } };
+  });
+  const { tracer, logger } = tracerFor(t, { apiUrl: proxy.url, apiToken: TOKEN });
+  tracer.withSpan('a', {}, () => 1);
+  t.equal(await tracer.flush(), false);
+  t.match(logger.of('warn'), [/refused the API token \(401 unauthorized\)/]);
+  t.ok(tracer.stats().dropped.rejected_by_server > 0);
+});
+
 t.test('a token of another agent (403) is said once, pointing at agentId', async (t) => {
   const server = await withServer(t, { token: 'deploy-token', agentId: 'agent-a' });
   const { tracer, logger } = tracerFor(t, { apiUrl: server.url, apiToken: 'deploy-token', agentId: 'agent-b' });
