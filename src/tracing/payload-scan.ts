@@ -23,9 +23,8 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * What a scan found so far, and what it checks against. One class for both kinds of scan, so that
- * the scan's compiled code sees one shape of it (with two object literals of different fields, V8
- * threw that code away with "wrong map" when the second kind came).
+ * What a scan found so far, and what it checks against. One class for both kinds of scan (a whole
+ * payload, a run of array items), so that the scan's compiled code sees one shape of it, not two.
  */
 export class ScanState {
   /** Budget units left: the text's length so far, estimated from below (numbers count 1 unit). */
