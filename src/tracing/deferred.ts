@@ -6,6 +6,11 @@
  * `deferredWork`: calling anything there, even `queueMicrotask` (which, with async hooks on, makes
  * an AsyncResource), may overflow again. The next span to start or end, or `flush()`, queues the
  * drain (`retryDeferred`), which runs it from a microtask, on an empty stack.
+ *
+ * Coverage: the `catch` branches here and in span.ts, recorder.ts, tracer.ts and settle.ts marked
+ * "Out of stack at this very call only" carry `c8 ignore`. They are reached only when the stack runs
+ * out at that exact call: test/tracing/stack-guard.ts tries every level near the bottom, which
+ * reaches them on some runs, not deterministically.
  */
 
 /** Work waiting for stack to spare. Read by the tracer's hot path: one length check per span. */
@@ -24,7 +29,7 @@ export function retryDeferred(): void {
   try {
     queueMicrotask(runDeferred);
     drainQueued = true;
-    // Reached only when the stack runs out at this very call: test/tracing/stack-guard.ts tries every level near the bottom, which reaches it on some runs, not deterministically.
+    // Out of stack at this very call only (see deferred.ts on coverage).
     /* c8 ignore next 3 */
   } catch {
     // Out of stack even for this: the next span to start or end, or flush(), queues it.

@@ -88,20 +88,15 @@ export const MIN_KEY_UNITS = 5;
 /** The least units an item takes in an array's text: one character and its comma. */
 export const MIN_ITEM_UNITS = 2;
 /**
- * How many items an array longer than that keeps when those items show that it cannot fit in the
- * room left (the rest, at their average size, would not): it is cut either way, and a cut here
- * rather than at the budget's end spares the caller most of the cost (an array of 100,000 small
- * records: the first 1,000 in 1 to 3 ms, instead of 6,700 in 15 to 23 ms). Sentry's
- * `normalizeMaxBreadth` keeps as many.
+ * The most entries (keys or items) the walker writes of a container that cannot fit in the room
+ * left, which is cut either way (Sentry's `normalizeMaxBreadth` keeps as many):
+ * - an object or Map whose keys alone cannot fit: writing a key costs the walker about 50 times
+ *   what the engine spends per byte, so a million small keys are cut here, not at the budget's
+ *   20,000 or so;
+ * - an array or Set longer than that whose first items show, at their average size, that the rest
+ *   cannot fit: 100,000 small records cost 1 to 3 ms cut here, 15 to 23 ms cut at the budget's end.
  */
-export const CUT_ARRAY_AT = 1000;
-/**
- * The most keys written of an object whose keys cannot all fit in the room left (it is cut either
- * way): writing a key costs the walker about 50 times what the engine spends per byte, so an
- * object of a million small keys is cut here, not at the budget's 20,000 or so. Sentry's
- * `normalizeMaxBreadth` keeps as many.
- */
-export const MAX_KEYS_OF_CUT_OBJECT = 1000;
+export const CUT_BREADTH = 1000;
 
 /**
  * Whether `value` (an object below the root) is plain data that `JSON.stringify` writes faithfully
@@ -121,7 +116,7 @@ function scanObject(value: object, state: ScanState, depth: number): boolean {
     if ((state.left -= length + 2) < 0) return false;
     // The first items tell how large the others are likely to be: an array that is likely not to
     // fit goes to the walker at once (which writes the same text for one that does, only slower,
-    // unless its first 1,000 items are much larger than the rest: see `CUT_ARRAY_AT`), rather than
+    // unless its first 1,000 items are much larger than the rest: see `CUT_BREADTH`), rather than
     // after a scan of the whole budget's worth of items, which the walker would repeat.
     const probe = Math.min(length, PROBE_ITEMS);
     const left = state.left;
@@ -146,11 +141,11 @@ export function scanKeys(value: object, state: ScanState, depth: number): boolea
   const keys = Object.keys(value);
   const count = keys.length;
   // An object whose keys cannot fit (each takes MIN_KEY_UNITS at least) goes to the walker at once,
-  // which writes MAX_KEYS_OF_CUT_OBJECT of its keys at most. Its list is cut to those: a list of a
+  // which writes CUT_BREADTH of its keys at most. Its list is cut to those: a list of a
   // million keys held while the walker allocates would be scanned by the young-generation
   // collector (1M pointers) for nothing.
   const cannotFit = count * MIN_KEY_UNITS > state.left;
-  if (count > KEEP_KEY_LIST_ABOVE) (state.keyLists ??= new Map()).set(value, { keys: cannotFit ? keys.slice(0, MAX_KEYS_OF_CUT_OBJECT) : keys, total: count });
+  if (count > KEEP_KEY_LIST_ABOVE) (state.keyLists ??= new Map()).set(value, { keys: cannotFit ? keys.slice(0, CUT_BREADTH) : keys, total: count });
   if (cannotFit) return false;
   for (let index = 0; index < count; index++) {
     const key = keys[index]!;

@@ -40,9 +40,8 @@
 import { types } from 'node:util';
 import { EngineRuns, plainRun } from './engine-runs.js';
 import {
-  CUT_ARRAY_AT,
+  CUT_BREADTH,
   MAX_DEPTH,
-  MAX_KEYS_OF_CUT_OBJECT,
   MIN_ITEM_UNITS,
   MIN_KEY_UNITS,
   ScanState,
@@ -322,7 +321,7 @@ class Walker {
     let map: Map<unknown, unknown> | undefined;
     if (Array.isArray(value)) entries = value;
     else if (value instanceof Set) {
-      entries = value.size * MIN_ITEM_UNITS > this.#left ? firstItems(value, CUT_ARRAY_AT) : [...value];
+      entries = value.size * MIN_ITEM_UNITS > this.#left ? firstItems(value, CUT_BREADTH) : [...value];
       total = value.size;
     }
     else if (value instanceof Map) map = value;
@@ -344,7 +343,7 @@ class Walker {
   #object(value: object, list: KeyList, path: string, depth: number, isRoot: boolean): void {
     const { keys, total } = list;
     this.#reserve(isRoot ? 0 : CLOSE_RESERVE);
-    const limit = total > MAX_KEYS_OF_CUT_OBJECT && !keysMayFit(list, this.#left) ? MAX_KEYS_OF_CUT_OBJECT : keys.length;
+    const limit = total > CUT_BREADTH && !keysMayFit(list, this.#left) ? CUT_BREADTH : keys.length;
     this.#out += '{';
     let comma = false;
     let index = 0;
@@ -392,7 +391,7 @@ class Walker {
     const length = total;
     const sliceable = isSliceable(items);
     const room = this.#left;
-    // Items past `limit` are not read: all of them at first; the first CUT_ARRAY_AT if those show
+    // Items past `limit` are not read: all of them at first; the first CUT_BREADTH if those show
     // that the array cannot fit (see below).
     let limit = Math.min(items.length, length);
     let index = 0;
@@ -400,11 +399,11 @@ class Walker {
     let chunkLength = FIRST_RUN;
     let full = false;
     while (!full && index < limit) {
-      if (index === CUT_ARRAY_AT && (limit - index) * ((room - this.#left) / index) > this.#left) {
+      if (index === CUT_BREADTH && (limit - index) * ((room - this.#left) / index) > this.#left) {
         limit = index; // the rest, at the average size of the first items, would not fit
         break;
       }
-      const end = Math.min(limit, index + chunkLength, index < CUT_ARRAY_AT ? CUT_ARRAY_AT : limit);
+      const end = Math.min(limit, index + chunkLength, index < CUT_BREADTH ? CUT_BREADTH : limit);
       const chunk = sliceable ? items.slice(index, end) : readItems(items, index, end);
       const left = this.#left;
       let at = 0;
@@ -480,7 +479,7 @@ class Walker {
     this.#reserve(CLOSE_RESERVE);
     this.#out += '{';
     let written = 0;
-    const limit = map.size * MIN_KEY_UNITS > this.#left ? MAX_KEYS_OF_CUT_OBJECT : map.size;
+    const limit = map.size * MIN_KEY_UNITS > this.#left ? CUT_BREADTH : map.size;
     for (const [key, item] of map) {
       if (written === limit) break;
       const name = String(key);

@@ -419,7 +419,7 @@ export function describeError(error: unknown): { type: string; message: string; 
   } catch (failure) {
     // Out of stack reading it (`stack` formats the trace; with source maps, that takes stack):
     // thrown, for the span's end to be done again with stack to spare (deferred.ts).
-    // Reached only when the stack runs out at this very call: test/tracing/stack-guard.ts tries every level near the bottom, which reaches it on some runs, not deterministically.
+    // Out of stack at this very call only (see deferred.ts on coverage).
     /* c8 ignore next */
     if (failure instanceof RangeError && failure.message === STACK_OVERFLOW) throw failure;
     return { type: 'unknown', message: 'the thrown value could not be described' };

@@ -115,7 +115,7 @@ export class Span<Result = unknown> {
     if (this.#state !== OPEN) return this.#late('cancel');
     try {
       this.#end('cancelled', reason === undefined ? this.#explicitResult() : { reason }, false);
-      // Reached only when the stack runs out at this very call: test/tracing/stack-guard.ts tries every level near the bottom, which reaches it on some runs, not deterministically.
+      // Out of stack at this very call only (see deferred.ts on coverage).
       /* c8 ignore next 7 */
     } catch {
       // Out of stack before the span ended (the bottom of a recursion): cancelled later (deferred.ts),
@@ -190,7 +190,7 @@ export class Span<Result = unknown> {
       // recorded from a microtask, where the stack is empty, instead of overflowing half-way.
       if (stackIsLow()) defer(() => owner.endSpan(this, this.#instance, this.#type, status, result, isError));
       else owner.endSpan(this, this.#instance, this.#type, status, result, isError);
-      // Reached only when the stack runs out at this very call: test/tracing/stack-guard.ts tries every level near the bottom, which reaches it on some runs, not deterministically.
+      // Out of stack at this very call only (see deferred.ts on coverage).
       /* c8 ignore next 4 */
     } catch (error) {
       this.#state = OPEN;
